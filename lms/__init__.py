@@ -1,0 +1,118 @@
+"""UnionCadre Academy — 工会干部职业化学习与资格认证平台."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from lms.config import (
+    CONFIGS,
+    Config,
+    configure_sqlite,
+    generate_fernet_key,
+    generate_secret_key,
+    load_secret,
+    sqlite_url,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    """Build the application.
+
+    :param config: a config class or mapping applied over the defaults; when
+        absent, ``LMS_ENV`` picks development (default) or production.
+    """
+    instance_path = os.environ.get("LMS_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from lms import cli, errors, security, templating
+
+    errors.register_error_handlers(app)
+    templating.register_template_helpers(app)
+    security.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _load_config(app: Flask, config: type | Mapping | None) -> None:
+    if config is None:
+        config = CONFIGS.get(os.environ.get("LMS_ENV", "development"), Config)
+    if isinstance(config, Mapping):
+        app.config.from_object(CONFIGS["development"])
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    if not app.config.get("TESTING"):
+        app.config.from_prefixed_env("LMS")
+    if isinstance(app.config.get("LANGUAGES"), str):
+        raise RuntimeError("LMS_LANGUAGES must be JSON")
+
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError("LMS_SECRET_KEY must be set explicitly in production")
+        app.config["SECRET_KEY"] = load_secret(app.instance_path, "secret_key", generate_secret_key)
+    if not app.config.get("ID_ENCRYPTION_KEY"):
+        if app.config.get("ENV_NAME") == "production":
+            raise RuntimeError("LMS_ID_ENCRYPTION_KEY must be set explicitly in production")
+        app.config["ID_ENCRYPTION_KEY"] = load_secret(
+            app.instance_path, "id_encryption_key", generate_fernet_key
+        )
+    url = app.config.get("DATABASE_URL") or sqlite_url(app.instance_path)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms import tasks
+    from lms.accounts import auth
+    from lms.extensions import babel, bootstrap, csrf, db, limiter, migrate
+    from lms.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    tasks.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.accounts.views import bp as accounts_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.audit.views import bp as audit_bp
+    from lms.core.views import bp as core_bp
+
+    for bp in (core_bp, accounts_bp, admin_bp, audit_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, organisations, authentication, profile, consent."""

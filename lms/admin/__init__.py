@@ -1,0 +1,1 @@
+"""Administration: users, role assignments and the organisation tree."""

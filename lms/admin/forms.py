@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from lms.accounts.models import Role
+
+ROLE_LABELS = {
+    Role.CANDIDATE: _l("Candidate"),
+    Role.TRAINER: _l("Trainer"),
+    Role.PROCTOR: _l("Proctor"),
+    Role.OFFICER: _l("Certification officer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    #: "" means platform-wide
+    organisation_id = SelectField(_l("Scope"), choices=[], validate_choice=True)
+
+
+class UserOrganisationForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), choices=[])
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField()
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=64),
+        Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+               message=_l("Use letters, digits, hyphens and underscores only."))])
+    parent_id = SelectField(_l("Parent organisation"), choices=[])

@@ -1,0 +1,60 @@
+"""Queries behind the administration pages, always filtered by the actor's scope."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import Organisation, Role, RoleAssignment, User
+from lms.errors import NotFound
+from lms.extensions import db
+from lms.permissions import (
+    can_view_user,
+    require,
+    visible_organisations_filter,
+    visible_users_filter,
+)
+
+
+def search_users(actor: User, *, q: str = "", role: str = "", organisation_id: int | None = None,
+                 page: int = 1, per_page: int = 25):
+    """A page of the users ``actor`` may see, newest first."""
+    query = (sa.select(User).where(visible_users_filter(actor))
+             .options(selectinload(User.role_assignments), selectinload(User.organisation))
+             .order_by(User.id.desc()))
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.email).like(like),
+                                   User.real_name.like(f"%{q.strip()}%")))
+    if role in Role._value2member_map_:
+        query = query.where(User.role_assignments.any(RoleAssignment.role == Role(role)))
+    if organisation_id:
+        org = db.session.get(Organisation, organisation_id)
+        if org is not None:
+            query = query.where(User.organisation_id.in_(
+                sa.select(Organisation.id).where(Organisation.path.startswith(org.path))))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def get_visible_user(actor: User, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    require(can_view_user(actor, user))
+    return user
+
+
+def manageable_organisations(actor: User) -> list[Organisation]:
+    """Organisations in the actor's scope, in tree order (by path)."""
+    return list(db.session.scalars(
+        sa.select(Organisation).where(visible_organisations_filter(actor))
+        .order_by(Organisation.path)))
+
+
+def get_organisation(organisation_id: int | None) -> Organisation | None:
+    if not organisation_id:
+        return None
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound()
+    return org

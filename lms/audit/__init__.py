@@ -1,0 +1,1 @@
+"""Audit log: who decided what, on which object, from where, and when."""

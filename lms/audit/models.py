@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db_base import UTCDateTime, utcnow
+from lms.extensions import db
+
+
+class AuditEntry(db.Model):
+    """One decision, append-only: nothing in the code updates or deletes it."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: dotted verb, e.g. ``user.role_granted``, ``auth.login_failed``
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64))
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+    actor = relationship("User", lazy="joined")
+
+    __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)

@@ -1,0 +1,1 @@
+"""Cross-cutting pages: home, dashboards, language switch, health check."""

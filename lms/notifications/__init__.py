@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox and mail delivery over SMTP."""

@@ -1,0 +1,165 @@
+"""Every permission rule, as named predicates used three ways: views call
+``require_*`` (raises), templates call ``can_*`` (bool) and list queries use
+``visible_*_filter`` so that a list never shows what its detail page refuses.
+
+Scope: a role assignment without an organisation is platform-wide; one with
+an organisation covers that organisation and its whole subtree.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from lms.accounts.models import Organisation, Role, User
+from lms.errors import PermissionDenied
+
+__all__ = [
+    "Role",
+    "can_manage_organisation",
+    "can_manage_users",
+    "can_view_audit_log",
+    "can_view_user",
+    "has_role",
+    "require",
+    "roles_required",
+    "scope_paths",
+    "visible_organisations_filter",
+    "visible_users_filter",
+]
+
+ALL = object()  #: scope marker: platform-wide
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def has_role(user, *roles: Role) -> bool:
+    return _authenticated(user) and user.has_role(*roles)
+
+
+def scope_paths(user, *roles: Role):
+    """The subtree paths over which ``user`` holds one of ``roles``.
+
+    Returns `ALL` for a platform-wide assignment, else a list of path prefixes
+    (possibly empty).
+    """
+    if not _authenticated(user):
+        return []
+    paths = []
+    for assignment in user.role_assignments:
+        if assignment.role not in roles:
+            continue
+        if assignment.organisation is None:
+            return ALL
+        paths.append(assignment.organisation.path)
+    return paths
+
+
+def _within(paths, organisation: Organisation | None) -> bool:
+    if paths is ALL:
+        return True
+    return organisation is not None and any(organisation.path.startswith(p) for p in paths)
+
+
+#: Roles that see and manage the people in their subtree.
+USER_MANAGERS = (Role.ADMIN,)
+USER_VIEWERS = (Role.ADMIN, Role.OFFICER)
+
+
+def can_view_user(actor, user: User) -> bool:
+    """Yourself; otherwise an admin or officer whose scope holds the user's organisation."""
+    if not _authenticated(actor):
+        return False
+    if actor.id == user.id:
+        return True
+    return _within(scope_paths(actor, *USER_VIEWERS), user.organisation)
+
+
+def can_manage_users(actor, user: User | None = None) -> bool:
+    """Admins manage users; a scoped admin only those in their subtree."""
+    paths = scope_paths(actor, *USER_MANAGERS)
+    if user is None:
+        return paths is ALL or bool(paths)
+    return _within(paths, user.organisation)
+
+
+def can_manage_organisation(actor, organisation: Organisation | None = None) -> bool:
+    paths = scope_paths(actor, *USER_MANAGERS)
+    if organisation is None:
+        return paths is ALL or bool(paths)
+    return _within(paths, organisation)
+
+
+def can_assign_scope(actor, organisation: Organisation | None) -> bool:
+    """Whether ``actor`` may grant a role over ``organisation`` (None = platform-wide)."""
+    paths = scope_paths(actor, *USER_MANAGERS)
+    if organisation is None:
+        return paths is ALL
+    return _within(paths, organisation)
+
+
+def can_view_audit_log(actor) -> bool:
+    return scope_paths(actor, Role.ADMIN) is ALL
+
+
+def visible_users_filter(actor):
+    """A WHERE clause limiting a ``User`` query to what ``can_view_user`` allows."""
+    paths = scope_paths(actor, *USER_VIEWERS)
+    if paths is ALL:
+        return sa.true()
+    own = User.id == actor.id if _authenticated(actor) else sa.false()
+    if not paths:
+        return own
+    in_scope = User.organisation_id.in_(
+        sa.select(Organisation.id).where(sa.or_(*(Organisation.path.startswith(p) for p in paths)))
+    )
+    return sa.or_(own, in_scope)
+
+
+def visible_organisations_filter(actor):
+    """Organisations an admin may manage (platform-wide or in their subtree)."""
+    paths = scope_paths(actor, *USER_MANAGERS)
+    if paths is ALL:
+        return sa.true()
+    if not paths:
+        return sa.false()
+    return sa.or_(*(Organisation.path.startswith(p) for p in paths))
+
+
+def require(allowed: bool) -> None:
+    """Raise `PermissionDenied` unless ``allowed``: ``require(can_view_user(me, u))``."""
+    if not allowed:
+        raise PermissionDenied()
+
+
+def roles_required(*roles: Role):
+    """View decorator: the current user must hold one of ``roles`` (any scope)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from lms.extensions import login_manager
+
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            require(has_role(current_user, *roles))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+#: Exposed to templates as globals.
+TEMPLATE_GLOBALS = {
+    "has_role": has_role,
+    "can_view_user": can_view_user,
+    "can_manage_users": can_manage_users,
+    "can_manage_organisation": can_manage_organisation,
+    "can_view_audit_log": can_view_audit_log,
+    "Role": Role,
+}

@@ -1,0 +1,29 @@
+"""Jinja filters and globals: dates the Chinese way, permission predicates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+from lms.domain.identity import mask_name
+from lms.permissions import TEMPLATE_GLOBALS
+
+
+def format_dt(value: datetime | date | None, kind: str = "datetime") -> str:
+    """2026年11月23日 14:05 in Chinese, Nov 23, 2026, 2:05 PM in English."""
+    if value is None:
+        return ""
+    chinese = str(get_locale()).startswith("zh")
+    if kind == "date" or not isinstance(value, datetime):
+        return format_date(value, "yyyy年M月d日" if chinese else "medium")
+    return format_datetime(value, "yyyy年M月d日 HH:mm" if chinese else "medium")
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS)
+    app.jinja_env.globals["languages"] = lambda: app.config["LANGUAGES"]
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
