@@ -1,0 +1,91 @@
+# UnionCadre Academy — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# Debian packages: a CJK font and HarfBuzz subsetting for Chinese PDFs; the
+# browser for the browser tests.
+DEB_RUN := fonts-noto-cjk libharfbuzz-subset0 fontconfig
+DEB_TEST := chromium chromium-driver
+
+.PHONY: run test install install-dev lint serve migrate seed translations clean help
+
+help:
+	@echo "make run     install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
+	@echo "make test    install with test tools and run the whole suite"
+	@echo "make install / install-dev / lint / translations / clean"
+
+run: install migrate seed serve
+
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: .make-deb-run $(VENV)/.installed translations
+
+install-dev: install .make-deb-test $(VENV)/.installed-dev
+
+# Installs missing Debian packages as root; otherwise prints the command and stops.
+define ensure_deb
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "Missing Debian packages. Run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+.make-deb-run:
+	$(call ensure_deb,$(DEB_RUN))
+	@touch $@
+
+.make-deb-test:
+	$(call ensure_deb,$(DEB_TEST))
+	@touch $@
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -f -d lms/translations
+
+migrate: install
+	$(FLASK) db upgrade
+	$(FLASK) lms init-keys
+
+seed: migrate
+	$(FLASK) lms seed --demo
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT) — log in with one of the demo accounts above."
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .make-deb-* .pytest_cache .ruff_cache
+
+# Refresh the message catalogue after changing UI strings, then translate
+# lms/translations/zh_CN/LC_MESSAGES/messages.po.
+messages: install-dev
+	$(BIN)/pybabel extract -F lms/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --ignore-dirs=".venv tests" --project "UnionCadre Academy" -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching

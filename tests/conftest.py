@@ -1,0 +1,161 @@
+"""Fixtures shared by the service, web and browser tiers.
+
+The schema is built once per run by the real migrations, on SQLite (a file in
+a temporary folder) or on the PostgreSQL database named by
+``LMS_TEST_DATABASE_URL``; each test gets a fresh app and every table is
+emptied after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from lms import create_app
+from lms.config import TestConfig
+from lms.extensions import db
+from tests import factories
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    return url
+
+
+def _config(url: str, overrides: dict):
+    return type("Cfg", (TestConfig,), {"DATABASE_URL": url, **overrides})
+
+
+def reset_schema(url: str, instance: Path) -> None:
+    """Drop whatever the database holds and build it with the migrations."""
+    from flask_migrate import upgrade
+
+    os.environ["LMS_INSTANCE_PATH"] = str(instance)
+    app = create_app(_config(url, {}))
+    with app.app_context():
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        meta.drop_all(db.engine)
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    reset_schema(database_url, tmp_path_factory.mktemp("instance"))
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(_schema, tmp_path, monkeypatch):
+    """Build an app on the test database with config overrides; cleaned up after."""
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    apps = []
+
+    def build(**overrides):
+        app = create_app(_config(_schema, overrides))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps[:1]:
+        with app.app_context():
+            db.session.remove()
+            _empty_tables()
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    return factories.make_user
+
+
+@pytest.fixture
+def make_org(app):
+    return factories.make_org
+
+
+def login(client, user) -> None:
+    """Log ``user`` in on ``client`` without posting the form."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user):
+        login(client, user)
+        return client
+
+    return do
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self):
+        return len(self.statements)
+
+
+@contextlib.contextmanager
+def count_queries(engine=None):
+    """Count the SQL statements run inside the block (no N+1 on list pages)."""
+    engine = engine or db.engine
+    counter = QueryCounter()
+
+    def before(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
