@@ -84,7 +84,7 @@ clean:
 	rm -rf $(VENV) .make-deb-* .pytest_cache .ruff_cache
 
 # Refresh the message catalogue after changing UI strings, then translate
-# lms/translations/zh_CN/LC_MESSAGES/messages.po.
+# lms/translations/zh_Hans_CN/LC_MESSAGES/messages.po.
 messages: install-dev
 	$(BIN)/pybabel extract -F lms/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --ignore-dirs=".venv tests" --project "UnionCadre Academy" -o lms/translations/messages.pot .

@@ -19,3 +19,18 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    """The configured code (``zh_CN`` or ``en``) of the language in use.
+
+    Babel names zh_CN ``zh_Hans_CN``, so compare parsed locales, not strings.
+    """
+    from babel import Locale
+    from flask_babel import get_locale
+
+    active = get_locale()
+    for code in current_app.config["LANGUAGES"]:
+        if Locale.parse(code) == active:
+            return code
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

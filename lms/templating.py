@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
 from lms.domain.identity import mask_name
+from lms.i18n import current_language
 from lms.permissions import TEMPLATE_GLOBALS
 
 
@@ -26,4 +27,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals["languages"] = lambda: app.config["LANGUAGES"]
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["current_locale"] = current_language

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from lms.domain.identity import normalise_email, normalise_text
@@ -20,7 +20,8 @@ ERROR_MESSAGES = {
     ("id_number", "checksum"): _l("This ID number is not valid: its check digit does not match. "
                                   "Please check each digit."),
     ("id_number", "taken"): _l("This ID number is already registered to another account."),
-    ("photo", "too_large"): _l("The photo is larger than 2 MB. Please choose a smaller file."),
+    ("photo", "too_large"): _l("The photo is larger than %(max_mb)s MB. Please choose a smaller "
+                                "file."),
     ("photo", "not_image"): _l("The photo must be a JPEG, PNG or WebP image."),
     ("photo", "too_small"): _l("The photo is too small: at least 100 × 100 pixels."),
     ("password", "too_short"): _l("The password must have at least 10 characters."),
@@ -44,6 +45,8 @@ ERROR_MESSAGES = {
 def apply_error(form: FlaskForm, exc) -> None:
     """Put a service's `ValidationFailed` back on the form field it names."""
     message = ERROR_MESSAGES.get((exc.field, exc.reason), exc.reason)
+    if exc.params:
+        message = message % exc.params
     field = getattr(form, exc.field, None)
     if field is not None:
         field.errors = [*field.errors, message]
@@ -107,7 +110,8 @@ class ProfileForm(FlaskForm):
     real_name = StringField(_l("Real name"), filters=[lambda v: normalise_text(v) if v else v],
                             validators=[DataRequired(), Length(max=100)])
     mobile = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("zh_CN", "简体中文"),
+                                                   SelectChoice("en", "English")])
     id_number = StringField(_l("New resident ID number"), validators=[Optional(), Length(max=30)])
     consent_id_number = BooleanField(_l("I separately agree to the processing of my ID number"))
     photo = FileField(_l("New photo"))

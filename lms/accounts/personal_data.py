@@ -50,8 +50,9 @@ def prepare_photo(data: bytes) -> bytes:
     Re-encoding drops EXIF (location, device) and anything hidden after the
     image data. Raises `ValidationFailed` on the ``photo`` field.
     """
-    if len(data) > current_app.config["PHOTO_MAX_BYTES"]:
-        raise ValidationFailed("photo", "too_large")
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    if len(data) > limit:
+        raise ValidationFailed("photo", "too_large", max_mb=f"{limit / 2**20:g}")
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in PHOTO_FORMATS:

@@ -31,6 +31,7 @@ from lms.accounts.forms import (
 from lms.domain.identity import normalise_email
 from lms.errors import ValidationFailed
 from lms.extensions import db, limiter
+from lms.i18n import current_language
 
 bp = Blueprint("accounts", __name__)
 
@@ -95,7 +96,7 @@ def register():
             photo=form.photo.data.read() if form.photo.data else None,
             consent_personal_info=form.consent_personal_info.data,
             consent_id_number=form.consent_id_number.data,
-            consent_photo=form.consent_photo.data, locale=_current_locale())
+            consent_photo=form.consent_photo.data, locale=current_language())
         try:
             user = accounts.register_user(info)
         except ValidationFailed as exc:
@@ -107,12 +108,6 @@ def register():
             flash(_("Welcome! Your account has been created."), "success")
             return redirect(url_for("core.dashboard"))
     return render_template("accounts/register.html", form=form, consents=CONSENTS)
-
-
-def _current_locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale())
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

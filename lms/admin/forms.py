@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from lms.accounts.models import Role
@@ -17,7 +17,7 @@ ROLE_LABELS = {
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r.value, ROLE_LABELS[r]) for r in Role])
     #: "" means platform-wide
     organisation_id = SelectField(_l("Scope"), choices=[], validate_choice=True)
 
@@ -37,3 +37,9 @@ class OrganisationForm(FlaskForm):
         Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
                message=_l("Use letters, digits, hyphens and underscores only."))])
     parent_id = SelectField(_l("Parent organisation"), choices=[])
+
+
+def organisation_choices(orgs, *, first: tuple[str, str] | None = None) -> list[SelectChoice]:
+    """Options for an organisation picker, indented by depth to show the tree."""
+    choices = [SelectChoice(*first)] if first else []
+    return choices + [SelectChoice(str(o.id), "\u3000" * o.depth + o.name) for o in orgs]

@@ -17,6 +17,7 @@ from lms.admin.forms import (
     GrantRoleForm,
     OrganisationForm,
     UserOrganisationForm,
+    organisation_choices,
 )
 from lms.errors import InvalidTransition, ValidationFailed
 from lms.extensions import db
@@ -31,11 +32,6 @@ from lms.permissions import (
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PLATFORM_WIDE = _l("Platform-wide")
-
-
-def _org_choices(orgs, *, blank=None):
-    choices = [("", blank)] if blank is not None else []
-    return choices + [(str(o.id), "\u3000" * o.depth + o.name) for o in orgs]
 
 
 @bp.get("/users")
@@ -55,10 +51,10 @@ def user_detail(user_id: int):
     user = services.get_visible_user(current_user, user_id)
     orgs = services.manageable_organisations(current_user)
     grant_form = GrantRoleForm()
-    platform = [("", PLATFORM_WIDE)] if can_assign_scope(current_user, None) else []
-    grant_form.organisation_id.choices = platform + _org_choices(orgs)
+    platform = ("", PLATFORM_WIDE) if can_assign_scope(current_user, None) else None
+    grant_form.organisation_id.choices = organisation_choices(orgs, first=platform)
     org_form = UserOrganisationForm(organisation_id=str(user.organisation_id or ""))
-    org_form.organisation_id.choices = _org_choices(orgs, blank=_("(none)"))
+    org_form.organisation_id.choices = organisation_choices(orgs, first=("", _("(none)")))
     return render_template("admin/user_detail.html", user=user, grant_form=grant_form,
                            org_form=org_form, active_form=ActiveForm(), role_labels=ROLE_LABELS,
                            masked_id=accounts.masked_id_number(user),
@@ -135,8 +131,8 @@ def organisations():
     require(can_manage_organisation(current_user))
     orgs = services.manageable_organisations(current_user)
     form = OrganisationForm()
-    root = [("", _("(top level: a federation)"))] if can_assign_scope(current_user, None) else []
-    form.parent_id.choices = root + _org_choices(orgs)
+    root = ("", _("(top level: a federation)")) if can_assign_scope(current_user, None) else None
+    form.parent_id.choices = organisation_choices(orgs, first=root)
     if form.validate_on_submit():
         parent = services.get_organisation(form.parent_id.data and int(form.parent_id.data))
         require(can_assign_scope(current_user, parent))

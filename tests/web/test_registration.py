@@ -1,0 +1,109 @@
+"""Self-registration and its bad inputs: clear messages, nothing half-saved."""
+
+import io
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms.accounts.models import ConsentRecord, Role, User
+from lms.audit.models import AuditEntry
+from lms.extensions import db
+
+PHOTO = (Path(__file__).parents[1] / "data" / "photo.jpg").read_bytes()
+GOOD = {
+    "email": "zhang.san@example.cn",
+    "real_name": "张三",
+    "mobile": "13800138000",
+    "password": "Zhong-Hua-Gong-Hui-2026",
+    "password_confirm": "Zhong-Hua-Gong-Hui-2026",
+    "consent_personal_info": "y",
+}
+
+
+def register(client, **changes):
+    data = {**GOOD, **changes}
+    data = {k: v for k, v in data.items() if v is not None}
+    return client.post("/register", data=data, content_type="multipart/form-data")
+
+
+def count(model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_candidate_registers_with_consent_and_lands_on_dashboard(client, app):
+    response = register(client, id_number="11010519491231002X", consent_id_number="y",
+                        photo=(io.BytesIO(PHOTO), "me.jpg"), consent_photo="y")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard")
+    user = db.session.scalar(sa.select(User))
+    assert user.email == "zhang.san@example.cn"
+    assert user.roles == {Role.CANDIDATE}
+    assert b"11010519491231002X" not in user.id_number_encrypted  # encrypted at rest
+    consents = {c.purpose: c.version for c in db.session.scalars(sa.select(ConsentRecord))}
+    assert set(consents) == {"personal_info", "id_number", "photo"}
+    photo_path = Path(app.instance_path) / "photos" / user.photo_file
+    assert photo_path.exists() and b"JFIF" not in photo_path.read_bytes()  # encrypted too
+    assert client.get("/dashboard").status_code == 200
+    assert db.session.scalar(sa.select(AuditEntry.action)) == "user.registered"
+
+
+def test_masked_id_number_is_shown_on_the_profile(client):
+    register(client, id_number="11010519491231002X", consent_id_number="y")
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert "1101**********002X" in page
+    assert "11010519491231002X" not in page
+
+
+@pytest.mark.parametrize("email", ["ZHANG.SAN@example.cn", "ｚｈａｎｇ.ｓａｎ@example.cn",
+                                   "  Zhang.San@EXAMPLE.cn "])
+def test_duplicate_email_in_another_case_or_width_is_refused(client, make_user, email):
+    make_user(email="zhang.san@example.cn")
+    response = register(client, email=email)
+    assert response.status_code == 200
+    assert "该电子邮件地址已被注册" in response.get_data(as_text=True)
+    assert count(User) == 1
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"id_number": "110105194912310021", "consent_id_number": "y"}, "校验码不符"),
+    ({"id_number": "11010519491231002X"}, "需要您单独同意"),
+    ({"password": "woaini1314", "password_confirm": "woaini1314"}, "过于常见"),
+    ({"password": "short", "password_confirm": "short"}, "至少 10 个字符"),
+    ({"password_confirm": "something-else-entirely"}, "两次输入的密码不一致"),
+    ({"consent_personal_info": None}, "须同意个人信息处理"),
+    ({"mobile": "12345"}, "11 位"),
+])
+def test_bad_input_gets_a_chinese_message_and_saves_nothing(client, app, changes, message):
+    response = register(client, **changes)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert count(User) == count(ConsentRecord) == 0
+    assert not (Path(app.instance_path) / "photos").exists() or not any(
+        (Path(app.instance_path) / "photos").iterdir())
+
+
+@pytest.mark.parametrize(("payload", "message"), [
+    (b"%PDF-1.7 not an image", "JPEG、PNG 或 WebP"),
+    (b"\xff\xd8\xff\xe0" + b"0" * 100, "JPEG、PNG 或 WebP"),
+    (PHOTO + b"\0" * 200_000, "大于 0.125 MB"),
+])
+def test_non_image_or_oversized_photo_is_refused(make_app, payload, message):
+    # A smaller limit keeps the upload in memory (the test client spools big ones to disk).
+    app = make_app(PHOTO_MAX_BYTES=2**17)
+    client = app.test_client()
+    response = register(client, photo=(io.BytesIO(payload), "me.jpg"), consent_photo="y")
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert count(User) == 0
+    photos = Path(app.instance_path) / "photos"
+    assert not photos.exists() or not any(photos.iterdir())
+
+
+def test_typed_values_survive_an_error(client):
+    page = register(client, id_number="110105194912310021",
+                    consent_id_number="y").get_data(as_text=True)
+    assert 'value="zhang.san@example.cn"' in page
+    assert 'value="张三"' in page
+    assert "Zhong-Hua-Gong-Hui-2026" not in page  # passwords are never echoed back
