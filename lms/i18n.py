@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """The user's saved language, else the one chosen this session, else zh_CN."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, background jobs: the platform default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")

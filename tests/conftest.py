@@ -9,11 +9,14 @@ emptied after it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from lms import create_app
@@ -71,6 +74,22 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in contexts of its own, as a real server does.
+
+    Without this, requests would share the test's app context: ``g`` (where
+    Flask-Login caches the user) and the database session would leak from one
+    request to the next and hide bugs. After each request the test's session
+    is rolled back, so the test reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.rollback()
+        return response
+
+
 @pytest.fixture
 def make_app(_schema, tmp_path, monkeypatch):
     """Build an app on the test database with config overrides; cleaned up after."""
@@ -79,11 +98,12 @@ def make_app(_schema, tmp_path, monkeypatch):
 
     def build(**overrides):
         app = create_app(_config(_schema, overrides))
+        app.test_client_class = IsolatedClient
         apps.append(app)
         return app
 
     yield build
-    for app in apps[:1]:
+    for app in [a for a in apps if a.config["DATABASE_URL"] == _schema][:1]:
         with app.app_context():
             db.session.remove()
             _empty_tables()
