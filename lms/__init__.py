@@ -47,7 +47,19 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     templating.register_template_helpers(app)
     security.init_app(app)
     cli.init_app(app)
+    if not app.testing:
+        _warn_about_missing_system_parts(app)
     return app
+
+
+def _warn_about_missing_system_parts(app: Flask) -> None:
+    """Say loudly at start-up what would make certificates slow or wrong."""
+    from lms.checks import check_harfbuzz_subset
+
+    with app.app_context():
+        problem = check_harfbuzz_subset(app)
+    if problem:
+        log.error("%s", problem)
 
 
 def _load_config(app: Flask, config: type | Mapping | None) -> None:
@@ -73,6 +85,7 @@ def _load_config(app: Flask, config: type | Mapping | None) -> None:
         app.config["ID_ENCRYPTION_KEY"] = load_secret(
             app.instance_path, "id_encryption_key", generate_fernet_key
         )
+    _require_fernet_key(app.config["ID_ENCRYPTION_KEY"])
     url = app.config.get("DATABASE_URL") or sqlite_url(app.instance_path)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -81,6 +94,16 @@ def _load_config(app: Flask, config: type | Mapping | None) -> None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def _require_fernet_key(key: str) -> None:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key.encode())
+    except ValueError:
+        raise RuntimeError("LMS_ID_ENCRYPTION_KEY is not a valid Fernet key "
+                           "(32 url-safe base64-encoded bytes)") from None
 
 
 def _init_extensions(app: Flask) -> None:
