@@ -24,6 +24,11 @@ __all__ = [
     "can_view_user",
     "has_role",
     "require",
+    "require_assign_scope",
+    "require_manage_organisation",
+    "require_manage_users",
+    "require_view_audit_log",
+    "require_view_user",
     "roles_required",
     "scope_paths",
     "visible_organisations_filter",
@@ -153,6 +158,23 @@ def roles_required(*roles: Role):
 
     return decorator
 
+
+def _requiring(predicate):
+    """``require_x(...)`` for a ``can_x(...)``: same arguments, raises instead of False."""
+
+    def guard(*args, **kwargs) -> None:
+        require(predicate(*args, **kwargs))
+
+    guard.__name__ = predicate.__name__.replace("can_", "require_", 1)
+    guard.__doc__ = f"Raise `PermissionDenied` unless `{predicate.__name__}` allows it."
+    return guard
+
+
+require_view_user = _requiring(can_view_user)
+require_manage_users = _requiring(can_manage_users)
+require_manage_organisation = _requiring(can_manage_organisation)
+require_assign_scope = _requiring(can_assign_scope)
+require_view_audit_log = _requiring(can_view_audit_log)
 
 #: Exposed to templates as globals.
 TEMPLATE_GLOBALS = {

@@ -9,8 +9,7 @@ from lms.accounts.models import Organisation, Role, RoleAssignment, User
 from lms.errors import NotFound
 from lms.extensions import db
 from lms.permissions import (
-    can_view_user,
-    require,
+    require_view_user,
     visible_organisations_filter,
     visible_users_filter,
 )
@@ -40,7 +39,7 @@ def get_visible_user(actor: User, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
-    require(can_view_user(actor, user))
+    require_view_user(actor, user)
     return user
 
 

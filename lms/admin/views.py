@@ -23,9 +23,11 @@ from lms.errors import InvalidTransition, ValidationFailed
 from lms.extensions import db
 from lms.permissions import (
     can_assign_scope,
-    can_manage_organisation,
     can_manage_users,
     require,
+    require_assign_scope,
+    require_manage_organisation,
+    require_manage_users,
     roles_required,
 )
 
@@ -63,7 +65,7 @@ def user_detail(user_id: int):
 
 def _managed_user(user_id: int):
     user = services.get_visible_user(current_user, user_id)
-    require(can_manage_users(current_user, user))
+    require_manage_users(current_user, user)
     return user
 
 
@@ -102,7 +104,8 @@ def revoke_role(user_id: int, assignment_id: int):
 def set_organisation(user_id: int):
     user = _managed_user(user_id)
     org = services.get_organisation(request.form.get("organisation_id", type=int))
-    require(org is None or can_manage_organisation(current_user, org))
+    if org is not None:
+        require_manage_organisation(current_user, org)
     accounts.set_organisation(user, org, actor=current_user)
     db.session.commit()
     flash(_("Organisation saved."), "success")
@@ -128,14 +131,14 @@ def set_active(user_id: int):
 @bp.route("/organisations", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def organisations():
-    require(can_manage_organisation(current_user))
+    require_manage_organisation(current_user)
     orgs = services.manageable_organisations(current_user)
     form = OrganisationForm()
     root = ("", _("(top level: a federation)")) if can_assign_scope(current_user, None) else None
     form.parent_id.choices = organisation_choices(orgs, first=root)
     if form.validate_on_submit():
         parent = services.get_organisation(form.parent_id.data and int(form.parent_id.data))
-        require(can_assign_scope(current_user, parent))
+        require_assign_scope(current_user, parent)
         try:
             org = accounts.create_organisation(name=form.name.data, code=form.code.data,
                                                parent=parent, actor=current_user)

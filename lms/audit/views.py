@@ -9,7 +9,7 @@ from flask_login import current_user
 from lms.accounts.models import Role
 from lms.audit.models import AuditEntry
 from lms.extensions import db
-from lms.permissions import can_view_audit_log, require, roles_required
+from lms.permissions import require_view_audit_log, roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -17,7 +17,7 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def index():
-    require(can_view_audit_log(current_user))
+    require_view_audit_log(current_user)
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if action := request.args.get("action", "").strip():
         query = query.where(AuditEntry.action.startswith(action))

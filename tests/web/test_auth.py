@@ -205,3 +205,18 @@ def test_anonymous_language_switch_lasts_the_session(client):
     assert "Log in" in client.get("/login").get_data(as_text=True)
     client.post("/language", data={"locale": "xx"})  # unknown codes are ignored
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+def test_remember_cookie_dies_with_the_session_generation(client, make_user, app):
+    user = make_user()
+    post_login(client, user.email, remember="y")
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    # a device that kept only the long-lived remember cookie
+    device = app.test_client()
+    device.set_cookie("remember_token", remember.value, domain="localhost")
+    assert device.get("/dashboard").status_code == 200
+    client.post("/logout")
+    later = app.test_client()
+    later.set_cookie("remember_token", remember.value, domain="localhost")
+    assert later.get("/dashboard").status_code == 302
