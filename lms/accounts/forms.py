@@ -37,6 +37,7 @@ ERROR_MESSAGES = {
         "To store your ID number we need your separate consent."),
     ("consent_photo", "required"): _l("To store your photo we need your separate consent."),
     ("code", "taken"): _l("This code is already used by another organisation."),
+    ("organisation_id", "unknown"): _l("Choose a union from the list."),
     ("parent", "too_deep"): _l("Enterprise unions are the lowest level of the tree."),
     ("token", "invalid"): _l("This link has expired or was already used."),
 }
@@ -78,6 +79,9 @@ class RegistrationForm(FlaskForm):
     mobile = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
     id_number = StringField(_l("Resident ID number"), validators=[Optional(), Length(max=30)],
                             description=_l("Optional now; needed before you sit an exam."))
+    organisation_id = SelectField(_l("Your union"), choices=[], default="",
+                                  description=_l("The union organisation you work for; "
+                                                 "an administrator can correct it later."))
     photo = FileField(_l("Photo"), description=_l(
         "Optional now; a recent head-and-shoulders photo (JPEG or PNG, up to 2 MB) "
         "for your certificate."))
@@ -116,3 +120,9 @@ class ProfileForm(FlaskForm):
     consent_id_number = BooleanField(_l("I separately agree to the processing of my ID number"))
     photo = FileField(_l("New photo"))
     consent_photo = BooleanField(_l("I separately agree to the processing of my photo"))
+
+
+def organisation_choices(orgs, *, first: tuple[str, str] | None = None) -> list[SelectChoice]:
+    """Options for an organisation picker, indented by depth to show the tree."""
+    choices = [SelectChoice(*first)] if first else []
+    return choices + [SelectChoice(str(o.id), "\u3000" * o.depth + o.name) for o in orgs]

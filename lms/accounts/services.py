@@ -61,6 +61,12 @@ def _client_ip() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+def active_organisations() -> list[Organisation]:
+    """Every active organisation in tree order, for pickers."""
+    return list(db.session.scalars(
+        sa.select(Organisation).where(Organisation.active).order_by(Organisation.path)))
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -131,6 +137,9 @@ def register_user(info: RegistrationInfo) -> User:
     if not real_name:
         raise ValidationFailed("real_name", "required")
     mobile = _checked_mobile(info.mobile)
+    if info.organisation_id is not None and not db.session.scalar(sa.select(Organisation.id).where(
+            Organisation.id == info.organisation_id, Organisation.active)):
+        raise ValidationFailed("organisation_id", "unknown")
     id_fields: dict = {}
     if info.id_number and info.id_number.strip():
         if not info.consent_id_number:

@@ -27,6 +27,7 @@ from lms.accounts.forms import (
     RegistrationForm,
     ResetPasswordForm,
     apply_error,
+    organisation_choices,
 )
 from lms.domain.identity import normalise_email
 from lms.errors import ValidationFailed
@@ -89,6 +90,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
     form = RegistrationForm()
+    form.organisation_id.choices = organisation_choices(
+        accounts.active_organisations(), first=("", _("Choose later")))
     if form.validate_on_submit():
         info = accounts.RegistrationInfo(
             email=form.email.data, real_name=form.real_name.data, password=form.password.data,
@@ -96,7 +99,8 @@ def register():
             photo=form.photo.data.read() if form.photo.data else None,
             consent_personal_info=form.consent_personal_info.data,
             consent_id_number=form.consent_id_number.data,
-            consent_photo=form.consent_photo.data, locale=current_language())
+            consent_photo=form.consent_photo.data, locale=current_language(),
+            organisation_id=int(form.organisation_id.data) if form.organisation_id.data else None)
         try:
             user = accounts.register_user(info)
         except ValidationFailed as exc:

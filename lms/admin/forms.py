@@ -38,8 +38,3 @@ class OrganisationForm(FlaskForm):
                message=_l("Use letters, digits, hyphens and underscores only."))])
     parent_id = SelectField(_l("Parent organisation"), choices=[])
 
-
-def organisation_choices(orgs, *, first: tuple[str, str] | None = None) -> list[SelectChoice]:
-    """Options for an organisation picker, indented by depth to show the tree."""
-    choices = [SelectChoice(*first)] if first else []
-    return choices + [SelectChoice(str(o.id), "\u3000" * o.depth + o.name) for o in orgs]

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.accounts import services as accounts
-from lms.accounts.forms import apply_error
+from lms.accounts.forms import apply_error, organisation_choices
 from lms.accounts.models import Role
 from lms.admin import services
 from lms.admin.forms import (
@@ -17,7 +17,6 @@ from lms.admin.forms import (
     GrantRoleForm,
     OrganisationForm,
     UserOrganisationForm,
-    organisation_choices,
 )
 from lms.errors import InvalidTransition, ValidationFailed
 from lms.extensions import db

@@ -107,3 +107,25 @@ def test_typed_values_survive_an_error(client):
     assert 'value="zhang.san@example.cn"' in page
     assert 'value="张三"' in page
     assert "Zhong-Hua-Gong-Hui-2026" not in page  # passwords are never echoed back
+
+
+def test_candidate_chooses_their_union_and_its_officer_sees_them(client, app, make_org,
+                                                                 make_user):
+    district = make_org("东城区总工会")
+    enterprise = make_org("机械厂工会", parent=make_org("街道工会", parent=district))
+    officer = make_user(Role.OFFICER, scope=district)
+    assert "机械厂工会" in client.get("/register").get_data(as_text=True)
+    assert register(client, organisation_id=str(enterprise.id)).status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == GOOD["email"]))
+    assert user.organisation_id == enterprise.id
+    client.post("/logout")
+    with client.session_transaction() as session:
+        session["_user_id"] = officer.get_id()
+    assert "张三" in client.get("/admin/users").get_data(as_text=True)
+
+
+def test_unknown_union_is_refused(client):
+    response = register(client, organisation_id="999")
+    assert response.status_code == 200
+    assert "不是有效的选择" in response.get_data(as_text=True)
+    assert count(User) == 0
