@@ -11,6 +11,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -179,3 +183,63 @@ def count_queries(engine=None):
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts.
+
+    ``stop()`` leaves the port closed, so a client gets "connection refused" as
+    from a server that is down; ``start()`` listens on the same port again.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list = []
+        self._controller = None
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._arrived:
+            self.envelopes.append(envelope)
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        if self._controller is None:
+            self._controller = Controller(self, hostname="127.0.0.1", port=self.port,
+                                          server_hostname="localhost")
+            self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        """The messages once at least ``count`` have arrived, or after ``timeout`` seconds."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
+            return list(self.messages)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A running `SmtpServer` on a free loopback port; stopped after the test."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 
 class MailError(Exception):
@@ -18,8 +18,11 @@ def build_message(config, message) -> EmailMessage:
     mail["To"] = message.to_address
     mail["Subject"] = message.subject
     mail["Date"] = formatdate(localtime=False)
-    # A stable id lets a receiving server drop a duplicate after a retry.
-    mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="unioncadre.local")
+    # A stable id lets a receiving server drop a duplicate after a retry, so it
+    # is derived from the row alone; the creation time keeps it unique should
+    # ids start again from 1 in another database.
+    mail["Message-ID"] = (f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}"
+                          "@unioncadre.local>")
     mail.set_content(message.body_text, charset="utf-8")
     return mail
 
