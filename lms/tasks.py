@@ -1,71 +1,60 @@
 """Background jobs on Celery.
 
-Without ``LMS_REDIS_URL`` tasks run eagerly in the calling process; with it
-they go to a Redis broker and a worker (``celery -A lms.worker worker``) and
-beat (``celery -A lms.worker beat``) run them.
+Each Flask app gets a Celery app of its own (``app.extensions["celery"]``),
+configured from its config: without ``LMS_REDIS_URL`` tasks run eagerly in
+the calling process; with it they go to a Redis broker and a worker
+(``celery -A lms.worker worker``) and beat (``celery -A lms.worker beat``)
+run them. Tasks are declared with ``shared_task`` and always sent through the
+Flask app's own Celery app (`enqueue`), never through a global one.
 """
 
 from __future__ import annotations
 
 import logging
 
-from celery import Celery, Task
-from flask import Flask, has_app_context
+from celery import Celery, Task, shared_task
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
-celery = Celery("lms")
+DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
 
 
-class FlaskTask(Task):
-    """Runs each task inside an application context."""
+def init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        """Runs each task inside this Flask app's context."""
 
-    def __call__(self, *args, **kwargs):
-        if has_app_context():
-            return self.run(*args, **kwargs)
-        with celery.flask_app.app_context():
-            return self.run(*args, **kwargs)
+        def __call__(self, *args, **kwargs):
+            if has_app_context():
+                return self.run(*args, **kwargs)
+            with app.app_context():
+                return self.run(*args, **kwargs)
 
-
-celery.Task = FlaskTask
-
-
-def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
-    broker_url = redis_url or "memory://"
-    if celery.conf.broker_url not in (None, broker_url):
-        _forget_broker_connections()
+    celery = Celery(app.import_name, task_cls=FlaskTask, set_as_current=False)
     celery.conf.update(
-        broker_url=broker_url,
+        broker_url=redis_url or "memory://",
         result_backend=None,
         task_ignore_result=True,
         task_always_eager=not redis_url,
-        task_eager_propagates=False,
+        task_eager_propagates=True,  # eager failures reach the log in _after_commit
         broker_connection_retry_on_startup=True,
+        broker_transport_options={"socket_connect_timeout": 2},
         timezone="UTC",
         beat_schedule={
-            "deliver-outbox": {"task": "lms.tasks.deliver_outbox", "schedule": 60.0},
+            "deliver-outbox": {"task": DELIVER_OUTBOX, "schedule": 60.0},
         },
     )
-    celery.flask_app = app
     app.extensions["celery"] = celery
     _dispatch_mail_after_commit()
+    return celery
 
 
-def _forget_broker_connections() -> None:
-    """Stop using the previous app's broker.
-
-    ``celery`` is one object that every `create_app` reconfigures (tests build
-    many apps). Celery keeps the connection and producer pools it picked on
-    first use and would go on publishing to the old broker after ``broker_url``
-    changes. Dropping them (as Celery does after a fork) makes it look the
-    pools up again, by URL, from kombu's shared registry.
-    """
-    celery._pool = None
-    if "amqp" in celery.__dict__:
-        celery.amqp._producer_pool = None
+def enqueue(name: str, *args, **kwargs) -> None:
+    """Send task ``name`` through the current Flask app's Celery app."""
+    current_app.extensions["celery"].tasks[name].delay(*args, **kwargs)
 
 
 _listening = False
@@ -82,12 +71,16 @@ def _dispatch_mail_after_commit() -> None:
     def _after_commit(session):
         if session.info.pop("outbox_queued", False) and has_app_context():
             try:
-                deliver_outbox.delay()
+                enqueue(DELIVER_OUTBOX)
             except Exception:  # a broker outage must not fail the user's request
                 log.exception("could not enqueue outbox delivery; beat will retry")
 
+    @event.listens_for(Session, "after_rollback")
+    def _after_rollback(session):
+        session.info.pop("outbox_queued", None)
 
-@celery.task(name="lms.tasks.deliver_outbox")
+
+@shared_task(name=DELIVER_OUTBOX)
 def deliver_outbox() -> dict[str, int]:
     """Deliver due mail from the outbox (without SMTP it only logs what waits)."""
     from lms.notifications.services import deliver_due

@@ -18,7 +18,6 @@ from celery.worker import state as worker_state
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.notifications.services import queue_mail
-from lms.tasks import celery
 from tests import factories
 from tests.conftest import free_port
 
@@ -55,7 +54,6 @@ def broker():
 def redis_app(make_app, smtp_server, broker):
     app = make_app(REDIS_URL=REDIS_URL, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
     yield app
-    make_app()  # leave the shared Celery app eager again for the tests that follow
 
 
 @pytest.fixture
@@ -91,7 +89,7 @@ def _status(message_id: int) -> OutboxStatus:
 def test_worker_on_redis_delivers_committed_mail(redis_app, worker, smtp_server):
     done_before = worker_state.total_count[TASK]
     with redis_app.app_context():
-        assert celery.conf.task_always_eager is False
+        assert redis_app.extensions["celery"].conf.task_always_eager is False
         message = queue_mail("password_reset", "wang.wu@example.cn",
                              user=factories.make_user(name="王五"), link="http://localhost/x")
         db.session.commit()
@@ -115,8 +113,7 @@ def test_commit_publishes_delivery_to_the_redis_broker(redis_app, broker):
 
 def test_commit_succeeds_and_mail_waits_when_broker_is_down(make_app, broker, caplog):
     first = make_app(REDIS_URL=REDIS_URL)
-    with first.app_context():
-        celery.send_task(TASK)  # opens pooled connections to the first app's broker
+    first.extensions["celery"].send_task(TASK)  # opens pooled connections to a live broker
     down = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/14", SMTP_HOST="127.0.0.1")
     with down.app_context():
         message = queue_mail("password_reset", "a@example.cn", user=factories.make_user(),
@@ -131,7 +128,7 @@ def test_commit_succeeds_and_mail_waits_when_broker_is_down(make_app, broker, ca
 def test_app_without_redis_url_runs_tasks_eagerly_again(redis_app, make_app, smtp_server):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
     with app.app_context():
-        assert celery.conf.task_always_eager is True
+        assert app.extensions["celery"].conf.task_always_eager is True
         queue_mail("password_reset", "a@example.cn", user=factories.make_user(),
                    link="http://localhost/x")
         db.session.commit()
