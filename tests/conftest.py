@@ -33,6 +33,20 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    compile_catalogues()
+
+
+def compile_catalogues() -> None:
+    """Compile the .po catalogues, so the suite never runs on stale .mo files."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parents[1] / "lms" / "translations").glob(
+            "*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as fh:
+            catalogue = read_po(fh)
+        with po.with_suffix(".mo").open("wb") as fh:
+            write_mo(fh, catalogue)
 
 
 @pytest.fixture(scope="session")
