@@ -2,7 +2,19 @@
 
 from lms.accounts.models import ConsentRecord, Organisation, RoleAssignment, User
 from lms.audit.models import AuditEntry
+from lms.courses.models import (
+    Attachment,
+    Course,
+    CourseAssignment,
+    CourseVersion,
+    CreditEntry,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    Module,
+)
 from lms.notifications.models import OutboxMessage
 
-__all__ = ["AuditEntry", "ConsentRecord", "Organisation", "OutboxMessage", "RoleAssignment",
-           "User"]
+__all__ = ["Attachment", "AuditEntry", "ConsentRecord", "Course", "CourseAssignment",
+           "CourseVersion", "CreditEntry", "Enrollment", "Lesson", "LessonProgress", "Module",
+           "Organisation", "OutboxMessage", "RoleAssignment", "User"]

@@ -18,15 +18,23 @@ from lms.errors import PermissionDenied
 
 __all__ = [
     "Role",
+    "can_assign_course_to_user",
+    "can_assign_courses",
+    "can_author_courses",
     "can_manage_organisation",
     "can_manage_users",
+    "can_study",
     "can_view_audit_log",
     "can_view_user",
     "has_role",
     "require",
+    "require_assign_course_to_user",
+    "require_assign_courses",
     "require_assign_scope",
+    "require_author_courses",
     "require_manage_organisation",
     "require_manage_users",
+    "require_study",
     "require_view_audit_log",
     "require_view_user",
     "roles_required",
@@ -135,6 +143,34 @@ def visible_organisations_filter(actor):
     return sa.or_(*(Organisation.path.startswith(p) for p in paths))
 
 
+# -- courses ----------------------------------------------------------------
+
+#: Roles that write courses (and, later, question banks).
+AUTHORS = (Role.TRAINER, Role.ADMIN)
+
+
+def can_author_courses(actor) -> bool:
+    """Trainers and administrators edit course drafts and publish them."""
+    return has_role(actor, *AUTHORS)
+
+
+def can_study(actor) -> bool:
+    """Any logged-in, active user may enrol in published courses."""
+    return _authenticated(actor)
+
+
+def can_assign_courses(actor, organisation: Organisation | None = None) -> bool:
+    """Officers and admins assign courses within their scope (None: to anyone they see)."""
+    paths = scope_paths(actor, Role.OFFICER, Role.ADMIN)
+    if organisation is None:
+        return paths is ALL or bool(paths)
+    return _within(paths, organisation)
+
+
+def can_assign_course_to_user(actor, user: User) -> bool:
+    return _within(scope_paths(actor, Role.OFFICER, Role.ADMIN), user.organisation)
+
+
 def require(allowed: bool) -> None:
     """Raise `PermissionDenied` unless ``allowed``: ``require(can_view_user(me, u))``."""
     if not allowed:
@@ -175,6 +211,10 @@ require_manage_users = _requiring(can_manage_users)
 require_manage_organisation = _requiring(can_manage_organisation)
 require_assign_scope = _requiring(can_assign_scope)
 require_view_audit_log = _requiring(can_view_audit_log)
+require_author_courses = _requiring(can_author_courses)
+require_study = _requiring(can_study)
+require_assign_courses = _requiring(can_assign_courses)
+require_assign_course_to_user = _requiring(can_assign_course_to_user)
 
 #: Exposed to templates as globals.
 TEMPLATE_GLOBALS = {
@@ -183,5 +223,8 @@ TEMPLATE_GLOBALS = {
     "can_manage_users": can_manage_users,
     "can_manage_organisation": can_manage_organisation,
     "can_view_audit_log": can_view_audit_log,
+    "can_author_courses": can_author_courses,
+    "can_assign_courses": can_assign_courses,
+    "can_study": can_study,
     "Role": Role,
 }

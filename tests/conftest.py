@@ -87,6 +87,8 @@ def _empty_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # courses ↔ course_versions refer to each other: check keys at commit
+        db.session.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
         for table in tables:
             db.session.execute(table.delete())
     db.session.commit()

@@ -42,3 +42,21 @@ def make_user(role: Role | str | None = Role.CANDIDATE, *, email: str | None = N
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def make_course(author=None, *, code: str | None = None, title: str = "测试课程",
+                domain: str = "union_law", level: str = "basic", credit_hours="1",
+                lessons: list[list[str]] | None = None):
+    """A draft course; ``lessons`` gives one list of lesson bodies per module."""
+    from lms.courses import authoring
+
+    course = authoring.create_course(
+        code=code or f"course-{next(_seq)}", actor=author, title=title, domain=domain,
+        level=level, summary="课程简介", credit_hours=credit_hours)
+    for m_index, bodies in enumerate(lessons if lessons is not None else [["课文内容"]], 1):
+        module = authoring.add_module(course, title=f"第{m_index}单元")
+        for l_index, body in enumerate(bodies, 1):
+            lesson = authoring.add_lesson(module, title=f"第{m_index}.{l_index}课")
+            authoring.update_lesson(lesson, title=lesson.title, body_md=body, minutes=10)
+    db.session.commit()
+    return course

@@ -1,0 +1,276 @@
+"""Studying: catalogue, enrolment, progress, completion and the credit-hours ledger.
+
+Learners only read published versions (`CourseVersion.content`); progress is
+keyed by lesson uid so it survives new versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from lms.courses.models import (
+    Course,
+    CourseStatus,
+    CourseVersion,
+    CreditEntry,
+    Domain,
+    Enrollment,
+    LessonProgress,
+    Level,
+)
+from lms.db_base import utcnow
+from lms.errors import InvalidTransition, NotFound, ValidationFailed
+from lms.extensions import db
+
+#: most seconds one heartbeat may add: a tab left open does not earn hours
+HEARTBEAT_MAX_SECONDS = 60
+
+
+@dataclass
+class CatalogueEntry:
+    course: Course
+    version: CourseVersion
+    enrollment: Enrollment | None
+    done: int = 0
+
+    @property
+    def percent(self) -> int:
+        total = self.version.lesson_count
+        return round(100 * min(self.done, total) / total) if total else 0
+
+
+def catalogue(user, *, domain: str = "", level: str = "") -> list[CatalogueEntry]:
+    """Published courses (filtered), each with the user's enrolment: three queries."""
+    query = (sa.select(Course).join(Course.published_version)
+             .options(contains_eager(Course.published_version))
+             .where(Course.status == CourseStatus.PUBLISHED).order_by(Course.code))
+    if domain in Domain._value2member_map_:
+        query = query.where(CourseVersion.domain == Domain(domain))
+    if level in Level._value2member_map_:
+        query = query.where(CourseVersion.level == Level(level))
+    courses = db.session.scalars(query).unique().all()
+    enrollments = _enrollments(user, [c.id for c in courses])
+    done = _completed_counts(user, [c.id for c in courses])
+    return [CatalogueEntry(c, c.published_version, enrollments.get(c.id), done.get(c.id, 0))
+            for c in courses]
+
+
+def _enrollments(user, course_ids) -> dict[int, Enrollment]:
+    if not user.is_authenticated or not course_ids:
+        return {}
+    rows = db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.user_id == user.id, Enrollment.course_id.in_(course_ids)))
+    return {e.course_id: e for e in rows}
+
+
+def _completed_counts(user, course_ids) -> dict[int, int]:
+    if not user.is_authenticated or not course_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LessonProgress.course_id, sa.func.count())
+        .where(LessonProgress.user_id == user.id, LessonProgress.course_id.in_(course_ids),
+               LessonProgress.completed_at.is_not(None))
+        .group_by(LessonProgress.course_id))
+    return dict(rows.all())
+
+
+def published_course(code: str) -> Course:
+    """A course learners may open: published (archived ones stay readable to their
+    enrolled learners, checked by the caller)."""
+    course = db.session.scalar(
+        sa.select(Course).where(Course.code == code)
+        .options(sa.orm.joinedload(Course.published_version)))
+    if course is None or course.published_version is None:
+        raise NotFound()
+    return course
+
+
+@dataclass
+class Outline:
+    """A version's content with the learner's progress laid over it."""
+
+    course: Course
+    version: CourseVersion
+    enrollment: Enrollment | None
+    progress: dict[str, LessonProgress] = field(default_factory=dict)
+
+    @property
+    def lessons(self) -> list[dict]:
+        return [lesson for m in self.version.content["modules"] for lesson in m["lessons"]]
+
+    def is_done(self, uid: str) -> bool:
+        p = self.progress.get(uid)
+        return p is not None and p.completed_at is not None
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for lesson in self.lessons if self.is_done(lesson["uid"]))
+
+    @property
+    def percent(self) -> int:
+        total = len(self.lessons)
+        return round(100 * self.done_count / total) if total else 0
+
+    def find(self, uid: str) -> tuple[dict, dict, int]:
+        """(module, lesson, index among all lessons) for ``uid``, or NotFound."""
+        index = 0
+        for module in self.version.content["modules"]:
+            for lesson in module["lessons"]:
+                if lesson["uid"] == uid:
+                    return module, lesson, index
+                index += 1
+        raise NotFound()
+
+    def neighbours(self, uid: str) -> tuple[dict | None, dict | None]:
+        lessons = self.lessons
+        _m, _l, index = self.find(uid)
+        return (lessons[index - 1] if index > 0 else None,
+                lessons[index + 1] if index + 1 < len(lessons) else None)
+
+    def resume_uid(self) -> str:
+        """Where "continue" goes: the last lesson opened, else the first unread one."""
+        uids = [lesson["uid"] for lesson in self.lessons]
+        last = self.enrollment.last_lesson_uid if self.enrollment else None
+        if last in uids:
+            return last
+        return next((u for u in uids if not self.is_done(u)), uids[0])
+
+
+def outline(user, course: Course) -> Outline:
+    """The published outline and this user's progress: two queries."""
+    enrollment = _enrollments(user, [course.id]).get(course.id)
+    progress = {}
+    if enrollment is not None:
+        rows = db.session.scalars(sa.select(LessonProgress).where(
+            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id))
+        progress = {p.lesson_uid: p for p in rows}
+    return Outline(course, course.published_version, enrollment, progress)
+
+
+def missing_prerequisites(user, course: Course) -> list[Course]:
+    required = course.prerequisites
+    if not required:
+        return []
+    completed = set(db.session.scalars(sa.select(Enrollment.course_id).where(
+        Enrollment.user_id == user.id, Enrollment.completed_at.is_not(None),
+        Enrollment.course_id.in_([c.id for c in required]))))
+    return [c for c in required if c.id not in completed]
+
+
+def enrol(user, course: Course) -> Enrollment:
+    """Enrol in a published course whose prerequisites the user has completed."""
+    existing = _enrollments(user, [course.id]).get(course.id)
+    if existing is not None:
+        return existing
+    if course.status != CourseStatus.PUBLISHED:
+        raise InvalidTransition("course not open for enrolment")
+    missing = missing_prerequisites(user, course)
+    if missing:
+        raise ValidationFailed("course", "prerequisites",
+                               courses="、".join(c.title for c in missing))
+    enrollment = Enrollment(user_id=user.id, course_id=course.id)
+    db.session.add(enrollment)
+    db.session.flush()
+    return enrollment
+
+
+def require_enrollment(view: Outline) -> Enrollment:
+    if view.enrollment is None:
+        raise ValidationFailed("course", "not_enrolled")
+    return view.enrollment
+
+
+def _progress_row(user, course: Course, uid: str, view: Outline) -> LessonProgress:
+    row = view.progress.get(uid)
+    if row is None:
+        row = LessonProgress(user_id=user.id, course_id=course.id, lesson_uid=uid)
+        db.session.add(row)
+        view.progress[uid] = row
+    return row
+
+
+def open_lesson(user, view: Outline, uid: str) -> None:
+    """Record that the learner is reading ``uid`` (for "continue where I left off")."""
+    enrollment = require_enrollment(view)
+    view.find(uid)
+    row = _progress_row(user, view.course, uid, view)
+    row.last_seen_at = utcnow()
+    enrollment.last_lesson_uid = uid
+
+
+def heartbeat(user, view: Outline, uid: str, seconds: int) -> int:
+    """Add reading time to a lesson (at most `HEARTBEAT_MAX_SECONDS` per beat)."""
+    require_enrollment(view)
+    view.find(uid)
+    row = _progress_row(user, view.course, uid, view)
+    row.seconds_spent = (row.seconds_spent or 0) + max(0, min(int(seconds),
+                                                              HEARTBEAT_MAX_SECONDS))
+    row.last_seen_at = utcnow()
+    return row.seconds_spent
+
+
+def complete_lesson(user, view: Outline, uid: str, *, today: date) -> bool:
+    """Mark a lesson read; completes the course when every lesson is read.
+
+    Returns True when this call completed the course.
+    """
+    enrollment = require_enrollment(view)
+    view.find(uid)
+    row = _progress_row(user, view.course, uid, view)
+    if row.completed_at is None:
+        row.completed_at = utcnow()
+    if enrollment.completed_at is None and view.done_count == len(view.lessons):
+        complete_course(user, enrollment, view.version, today=today)
+        return True
+    return False
+
+
+def complete_course(user, enrollment: Enrollment, version: CourseVersion, *,
+                    today: date) -> CreditEntry:
+    """Record completion and write the credit hours to the ledger (once per version)."""
+    enrollment.completed_at = utcnow()
+    enrollment.completed_version_id = version.id
+    entry = CreditEntry(user_id=user.id, course_id=version.course_id,
+                        course_version_id=version.id, hours=version.credit_hours,
+                        domain=version.domain, earned_on=today)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass
+class CreditSummary:
+    entries: list[CreditEntry]
+    #: {year: {domain: hours}}
+    by_year: dict[int, dict[str, Decimal]]
+    total: Decimal
+
+
+def credit_summary(user) -> CreditSummary:
+    """The user's ledger, newest first, with totals by year and domain."""
+    entries = list(db.session.scalars(
+        sa.select(CreditEntry).where(CreditEntry.user_id == user.id)
+        .options(sa.orm.joinedload(CreditEntry.course_version))
+        .order_by(CreditEntry.earned_on.desc(), CreditEntry.id.desc())))
+    by_year: dict[int, dict[str, Decimal]] = {}
+    for entry in entries:
+        year = by_year.setdefault(entry.earned_on.year, {})
+        year[entry.domain.value] = year.get(entry.domain.value, Decimal("0")) + entry.hours
+    return CreditSummary(entries, by_year, sum((e.hours for e in entries), Decimal("0")))
+
+
+def my_courses(user) -> list[CatalogueEntry]:
+    """Courses the user is enrolled in, with progress."""
+    query = (sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+             .join(Course.published_version).options(contains_eager(Course.published_version))
+             .where(Enrollment.user_id == user.id).order_by(Enrollment.enrolled_at.desc()))
+    courses = db.session.scalars(query).unique().all()
+    enrollments = _enrollments(user, [c.id for c in courses])
+    done = _completed_counts(user, [c.id for c in courses])
+    return [CatalogueEntry(c, c.published_version, enrollments.get(c.id), done.get(c.id, 0))
+            for c in courses]
