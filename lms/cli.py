@@ -114,3 +114,72 @@ def outbox_deliver() -> None:
 
     counts = deliver_due()
     click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+
+
+@lms_cli.group("courses")
+def courses() -> None:
+    """Course folders: import, export, validate."""
+
+
+@courses.command("validate")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False))
+def courses_validate(folders) -> None:
+    """Check course folders without importing; one line per problem."""
+    from lms.courses.files import CourseFileError, parse_course_dir
+
+    failed = False
+    for folder in folders:
+        try:
+            parse_course_dir(folder)
+        except CourseFileError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(f"FAIL {problem}", err=True)
+        else:
+            click.echo(f"ok   {folder}")
+    if failed:
+        sys.exit(1)
+
+
+@courses.command("import")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--publish", is_flag=True, help="Publish a new version if the draft changed.")
+def courses_import(folder, publish) -> None:
+    """Import a course folder into its draft (all or nothing)."""
+    from lms.courses import authoring
+    from lms.courses.files import CourseFileError, import_course, parse_course_dir
+    from lms.errors import ValidationFailed
+
+    try:
+        course = import_course(parse_course_dir(folder))
+        version = authoring.publish(course, actor=None) \
+            if publish and course.has_unpublished_changes else None
+    except CourseFileError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"FAIL {problem}", err=True)
+        sys.exit(1)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{folder}: {exc.field}: {exc.reason} {exc.params}") from None
+    db.session.commit()
+    state = f"published as version {version.number}" if version else (
+        "draft has unpublished changes" if course.has_unpublished_changes else "unchanged")
+    click.echo(f"imported {course.code}: {len(course.modules)} modules, "
+               f"{sum(len(m.lessons) for m in course.modules)} lessons; {state}")
+
+
+@courses.command("export")
+@click.argument("code")
+@click.argument("target", type=click.Path(file_okay=False))
+def courses_export(code, target) -> None:
+    """Write a course's draft as a course folder under TARGET."""
+    from lms.courses.authoring import course_by_code
+    from lms.courses.files import export_course
+    from lms.errors import NotFound
+
+    try:
+        folder = export_course(course_by_code(code), target)
+    except NotFound:
+        raise click.ClickException(f"no course with code {code!r}") from None
+    click.echo(f"exported {code} to {folder}")

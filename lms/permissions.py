@@ -135,7 +135,12 @@ def visible_users_filter(actor):
 
 def visible_organisations_filter(actor):
     """Organisations an admin may manage (platform-wide or in their subtree)."""
-    paths = scope_paths(actor, *USER_MANAGERS)
+    return organisations_in_scope_filter(actor, *USER_MANAGERS)
+
+
+def organisations_in_scope_filter(actor, *roles: Role):
+    """A WHERE clause for the organisations ``actor`` holds one of ``roles`` over."""
+    paths = scope_paths(actor, *roles)
     if paths is ALL:
         return sa.true()
     if not paths:
@@ -169,6 +174,13 @@ def can_assign_courses(actor, organisation: Organisation | None = None) -> bool:
 
 def can_assign_course_to_user(actor, user: User) -> bool:
     return _within(scope_paths(actor, Role.OFFICER, Role.ADMIN), user.organisation)
+
+
+def can_manage_assignment(actor, assignment) -> bool:
+    """Whether the assignment's target (subtree or person) lies in the actor's scope."""
+    target = assignment.organisation or (assignment.user.organisation if assignment.user
+                                         else None)
+    return _within(scope_paths(actor, Role.OFFICER, Role.ADMIN), target)
 
 
 def require(allowed: bool) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from lms.accounts import services as accounts
 from lms.accounts.models import Organisation, Role
 from lms.extensions import db
 
+DEMO_DUE_DATE = date(2027, 6, 30)
 DEMO_PASSWORD = "Gonghui-Demo-2026"  # noqa: S105 - printed for the demo, never for production
 
 #: (code, name, parent code)
@@ -56,7 +59,39 @@ def seed_users() -> list[tuple[str, str]]:
     return logins
 
 
+def seed_courses() -> list[str]:
+    """Import the courses shipped in the package and publish those that changed."""
+    from lms.courses import authoring
+    from lms.courses.files import import_course, parse_course_dir, shipped_course_dirs
+
+    published = []
+    for folder in shipped_course_dirs():
+        course = import_course(parse_course_dir(folder))
+        if course.has_unpublished_changes:
+            authoring.publish(course, actor=None)
+            published.append(course.code)
+    return published
+
+
+def seed_assignments() -> None:
+    """The union-law course assigned to the demo district, if both exist."""
+    from lms.courses.models import Course, CourseAssignment, CourseStatus
+
+    course = db.session.scalar(sa.select(Course).where(Course.code == "union-law"))
+    district = _organisation("demo-dongcheng")
+    if course is None or course.status != CourseStatus.PUBLISHED or district is None:
+        return
+    exists = db.session.scalar(sa.select(CourseAssignment.id).where(
+        CourseAssignment.course_id == course.id, CourseAssignment.organisation_id == district.id))
+    if not exists:
+        db.session.add(CourseAssignment(course_id=course.id, organisation_id=district.id,
+                                        due_on=DEMO_DUE_DATE))
+
+
 def seed_demo() -> list[tuple[str, str]]:
     """Load every area's demo data; returns (role, e-mail) of the demo logins."""
     seed_organisations()
-    return seed_users()
+    logins = seed_users()
+    seed_courses()
+    seed_assignments()
+    return logins

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lms.accounts.models import Organisation, Role, RoleAssignment, User
+from lms.courses.models import Course, Domain, Lesson, Module
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
 
@@ -26,4 +27,24 @@ def collect_stats() -> dict:
         "organisations": db.session.scalar(sa.select(sa.func.count(Organisation.id))),
         "organisations_by_kind": _grouped(Organisation.kind),
         "outbox_by_status": _grouped(OutboxMessage.status),
+        **_course_counts(),
+    }
+
+
+def _course_counts() -> dict:
+    """Courses, modules and lessons per domain (every domain listed, zeros included)."""
+    def per_domain(query) -> dict[str, int]:
+        counts = {d.value: 0 for d in Domain}
+        counts.update({d.value: n for d, n in db.session.execute(query)})
+        return counts
+
+    return {
+        "courses": per_domain(sa.select(Course.domain, sa.func.count()).group_by(Course.domain)),
+        "courses_by_status": _grouped(Course.status),
+        "modules": per_domain(sa.select(Course.domain, sa.func.count(Module.id))
+                              .join(Module, Module.course_id == Course.id)
+                              .group_by(Course.domain)),
+        "lessons": per_domain(sa.select(Course.domain, sa.func.count(Lesson.id))
+                              .join(Lesson, Lesson.course_id == Course.id)
+                              .group_by(Course.domain)),
     }

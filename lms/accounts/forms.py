@@ -38,6 +38,11 @@ ERROR_MESSAGES = {
     ("consent_photo", "required"): _l("To store your photo we need your separate consent."),
     ("code", "taken"): _l("This code is already used by another organisation."),
     ("organisation_id", "unknown"): _l("Choose a union from the list."),
+    ("user_email", "unknown_in_scope"): _l("No one with this e-mail address is in your scope."),
+    ("organisation_id", "one_target"): _l("Choose either an organisation or one person."),
+    ("due_on", "past"): _l("The due date cannot be in the past."),
+    ("course", "not_published"): _l("Only published courses can be assigned."),
+    ("course_id", "unknown"): _l("Choose a course from the list."),
     ("parent", "too_deep"): _l("Enterprise unions are the lowest level of the tree."),
     ("token", "invalid"): _l("This link has expired or was already used."),
 }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from lms.accounts.models import Organisation, Role, User
+from lms.courses import assignments, learning
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.permissions import ALL, scope_paths, visible_users_filter
@@ -21,6 +23,9 @@ class Dashboard:
     organisations: int | None = None
     outbox_pending: int | None = None
     outbox_failed: int | None = None
+    courses: list = field(default_factory=list)
+    assigned: list = field(default_factory=list)
+    credit_hours: Decimal = Decimal("0")
 
 
 def build_dashboard(user: User) -> Dashboard:
@@ -33,6 +38,9 @@ def build_dashboard(user: User) -> Dashboard:
         board.profile_missing.append("photo")
     if not user.mobile:
         board.profile_missing.append("mobile")
+    board.courses = learning.my_courses(user)
+    board.assigned = [a for a in assignments.assigned_to(user) if not a.completed]
+    board.credit_hours = learning.credit_summary(user).total
     if user.has_role(Role.ADMIN, Role.OFFICER):
         board.users_in_scope = db.session.scalar(
             sa.select(sa.func.count(User.id)).where(visible_users_filter(user)))

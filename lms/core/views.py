@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -33,7 +34,7 @@ def index():
 @login_required
 def dashboard():
     board = build_dashboard(current_user._get_current_object())
-    return render_template("core/dashboard.html", board=board)
+    return render_template("core/dashboard.html", board=board, today=date.today())
 
 
 @bp.post("/language")

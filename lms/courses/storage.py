@@ -49,3 +49,12 @@ def store(data: bytes) -> str:
             fh.write(data)
         os.replace(tmp, target)
     return digest
+
+
+def sniff_stored(sha256: str) -> FileKind:
+    """The kind of a stored file (for files whose type was not recorded, e.g. covers)."""
+    with path_for(sha256).open("rb") as fh:
+        kind = sniff(fh.read(16))
+    if kind is None:
+        raise ValueError("stored file of unknown type")
+    return kind
