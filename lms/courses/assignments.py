@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from lms.accounts.models import Organisation, User
 from lms.audit import services as audit
@@ -85,9 +85,11 @@ def assigned_to(user: User) -> list[AssignedCourse]:
 
 def visible_assignments(actor) -> list[CourseAssignment]:
     """Assignments whose target lies in the actor's scope, newest first."""
+    user_org = aliased(Organisation)
     query = (sa.select(CourseAssignment)
              .outerjoin(Organisation, CourseAssignment.organisation_id == Organisation.id)
              .outerjoin(User, CourseAssignment.user_id == User.id)
+             .outerjoin(user_org, User.organisation_id == user_org.id)
              .options(joinedload(CourseAssignment.course),
                       joinedload(CourseAssignment.organisation),
                       joinedload(CourseAssignment.user))
@@ -96,8 +98,6 @@ def visible_assignments(actor) -> list[CourseAssignment]:
     if not paths:
         return []
     if paths is not ALL:
-        user_org = sa.select(Organisation.path).where(
-            Organisation.id == User.organisation_id).scalar_subquery()
         query = query.where(sa.or_(*(sa.or_(Organisation.path.startswith(p),
-                                            user_org.startswith(p)) for p in paths)))
+                                            user_org.path.startswith(p)) for p in paths)))
     return list(db.session.scalars(query).unique())

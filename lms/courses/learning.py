@@ -98,14 +98,19 @@ class Outline:
     version: CourseVersion
     enrollment: Enrollment | None
     progress: dict[str, LessonProgress] = field(default_factory=dict)
+    #: uids of completed lessons, kept apart from the rows so reading them after a
+    #: commit (which expires the rows) costs no query per lesson
+    done: set[str] = field(default_factory=set)
+
+    def __post_init__(self):
+        self.done = {uid for uid, p in self.progress.items() if p.completed_at is not None}
 
     @property
     def lessons(self) -> list[dict]:
         return [lesson for m in self.version.content["modules"] for lesson in m["lessons"]]
 
     def is_done(self, uid: str) -> bool:
-        p = self.progress.get(uid)
-        return p is not None and p.completed_at is not None
+        return uid in self.done
 
     @property
     def done_count(self) -> int:
@@ -224,6 +229,7 @@ def complete_lesson(user, view: Outline, uid: str, *, today: date) -> bool:
     row = _progress_row(user, view.course, uid, view)
     if row.completed_at is None:
         row.completed_at = utcnow()
+    view.done.add(uid)
     if enrollment.completed_at is None and view.done_count == len(view.lessons):
         complete_course(user, enrollment, view.version, today=today)
         return True
