@@ -141,7 +141,7 @@ def test_page_query_counts_do_not_grow_with_the_course(client, login_as, make_us
         client.post(f"/courses/{course.code}/enrol")
         for uid in uids(course)[:-1]:
             client.post(f"/courses/{course.code}/lessons/{uid}/complete")
-    for n in range(5):  # other learners do not weigh on the page either
+    for _ in range(5):  # other learners do not weigh on the page either
         other = make_user()
         db.session.add(Enrollment(user_id=other.id, course_id=large.id))
     db.session.commit()
@@ -154,7 +154,7 @@ def test_page_query_counts_do_not_grow_with_the_course(client, login_as, make_us
                 assert client.get(url).status_code == 200
             counts.setdefault(name, []).append(len(queries))
     for name, (few, many) in counts.items():
-        assert few == many <= 12, f"{name} page: {few} queries for a small course, {many} for a big one"
+        assert few == many <= 12, f"{name} page: {few} queries (small course), {many} (big)"
 
 
 def test_officer_assigns_a_course_to_a_subtree_and_candidates_see_it(
