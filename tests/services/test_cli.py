@@ -101,3 +101,15 @@ def test_check_reports_an_unreachable_database_and_an_old_schema(make_app, tmp_p
 @pytest.mark.parametrize("command", [["seed"], ["stats", "--bogus"]])
 def test_bad_cli_usage_exits_non_zero(app, command):
     assert invoke(app, *command).exit_code != 0
+
+
+def test_stats_count_courses_modules_and_lessons_per_domain(app):
+    from tests.factories import make_course
+
+    make_course(domain="union_law", lessons=[["一", "二"], ["三"]])
+    make_course(domain="wage_accounting", lessons=[["一"]])
+    data = stats(app)
+    assert data["courses"] == {"union_law": 1, "labor_law": 0, "wage_accounting": 1,
+                               "negotiation": 0, "other": 0}
+    assert data["modules"]["union_law"] == 2 and data["lessons"]["union_law"] == 3
+    assert data["lessons"]["wage_accounting"] == 1
