@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
@@ -22,9 +23,18 @@ def format_dt(value: datetime | date | None, kind: str = "datetime") -> str:
     return format_datetime(value, "yyyy年M月d日 HH:mm" if chinese else "medium")
 
 
+def format_hours(value) -> str:
+    """Credit hours without trailing zeros: 4.50 → 4.5, 12.00 → 12."""
+    if value is None:
+        return ""
+    text = f"{Decimal(str(value)).normalize():f}"
+    return text
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals["languages"] = lambda: app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = current_language

@@ -258,6 +258,27 @@ def publication_problems(course: Course) -> list[tuple[str, dict]]:
     return problems
 
 
+def _without_title_heading(body: str, title: str) -> str:
+    """Drop a leading ``# <lesson title>``: the reader prints the title itself."""
+    first, _, rest = body.lstrip().partition("\n")
+    if first.startswith("# ") and first[2:].strip() == title.strip():
+        return rest
+    return body
+
+
+def _lesson_snapshot(lesson: Lesson) -> dict:
+    return {
+        "uid": lesson.uid,
+        "title": lesson.title,
+        "minutes": lesson.minutes,
+        "html": render_markdown(_without_title_heading(lesson.body_md, lesson.title)),
+        "statutes": lesson.statutes,
+        "attachments": [{"sha256": a.sha256, "filename": a.filename,
+                         "content_type": a.content_type, "size": a.size}
+                        for a in lesson.attachments],
+    }
+
+
 def snapshot(course: Course) -> dict:
     """The draft as learners will see it: outline plus rendered, sanitised lessons."""
     return {
@@ -270,16 +291,9 @@ def snapshot(course: Course) -> dict:
         "credit_hours": str(course.credit_hours),
         "cover_sha256": course.cover_sha256,
         "prerequisites": [c.code for c in course.prerequisites],
-        "modules": [
-            {"uid": m.uid, "title": m.title, "lessons": [
-                {"uid": lesson.uid, "title": lesson.title, "minutes": lesson.minutes,
-                 "html": render_markdown(lesson.body_md), "statutes": lesson.statutes,
-                 "attachments": [{"sha256": a.sha256, "filename": a.filename,
-                                  "content_type": a.content_type, "size": a.size}
-                                 for a in lesson.attachments]}
-                for lesson in m.lessons]}
-            for m in course.modules
-        ],
+        "modules": [{"uid": m.uid, "title": m.title,
+                     "lessons": [_lesson_snapshot(lesson) for lesson in m.lessons]}
+                    for m in course.modules],
     }
 
 

@@ -24,6 +24,7 @@ from lms.courses.models import CourseStatus
 from lms.errors import ValidationFailed
 from lms.extensions import db, limiter
 from lms.permissions import can_author_courses, require
+from lms.templating import format_hours
 
 bp = Blueprint("courses", __name__)
 
@@ -118,7 +119,7 @@ def complete(code: str, uid: str):
     db.session.commit()
     if finished:
         flash(_("Congratulations! You have completed this course and earned %(hours)s "
-                "credit hours.", hours=view.version.credit_hours), "success")
+                "credit hours.", hours=format_hours(view.version.credit_hours)), "success")
         return redirect(url_for("courses.course", code=code))
     _previous, following = view.neighbours(uid)
     target = following or next((x for x in view.lessons if not view.is_done(x["uid"])), None)
