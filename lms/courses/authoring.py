@@ -272,15 +272,27 @@ def snapshot(course: Course) -> dict:
         "prerequisites": [c.code for c in course.prerequisites],
         "modules": [
             {"uid": m.uid, "title": m.title, "lessons": [
-                {"uid": lesson.uid, "title": lesson.title, "minutes": lesson.minutes,
-                 "html": render_markdown(lesson.body_md), "statutes": lesson.statutes,
-                 "attachments": [{"sha256": a.sha256, "filename": a.filename,
-                                  "content_type": a.content_type, "size": a.size}
-                                 for a in lesson.attachments]}
+                lesson_content(uid=lesson.uid, title=lesson.title, minutes=lesson.minutes,
+                               body_md=lesson.body_md, statutes=lesson.statutes,
+                               attachments=lesson.attachments)
                 for lesson in m.lessons]}
             for m in course.modules
         ],
     }
+
+
+def lesson_content(*, uid: str, title: str, minutes: int, body_md: str, statutes: list[dict],
+                   attachments: list[Attachment]) -> dict:
+    """One lesson as learners read it (``templates/courses/_lesson_body.html``).
+
+    `snapshot` freezes it from the draft; the author's preview builds it from
+    unsaved form values, so the preview is exactly what learners will get.
+    """
+    return {"uid": uid, "title": title, "minutes": minutes, "html": render_markdown(body_md),
+            "statutes": statutes,
+            "attachments": [{"sha256": a.sha256, "filename": a.filename,
+                             "content_type": a.content_type, "size": a.size}
+                            for a in attachments]}
 
 
 def publish(course: Course, *, actor) -> CourseVersion:
