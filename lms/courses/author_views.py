@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from lms.courses import authoring, storage
 from lms.courses.author_forms import (
@@ -155,7 +156,7 @@ def _course_page(course: Course, *, settings_form=None, cover_form=None,
     if prerequisites_form is None:
         prerequisites_form = PrerequisitesForm(
             formdata=None, data={"prerequisites": [c.code for c in course.prerequisites]})
-    prerequisites_form.prerequisites.choices = [(code, f"{code} · {title}")
+    prerequisites_form.prerequisites.choices = [SelectChoice(code, f"{code} · {title}")
                                                 for code, title in others]
 
     def title_form(prefix: str, title: str = "") -> TitleForm:
@@ -166,9 +167,9 @@ def _course_page(course: Course, *, settings_form=None, cover_form=None,
     latest = course.published_version.number if course.published_version else 0
     return render_template(
         "author/course.html", course=course, latest=latest,
-        settings_form=settings_form or CourseSettingsForm(formdata=None,
-                                                          data=_settings_data(course)),
-        cover_form=cover_form or CoverForm(formdata=None),
+        settings_form=settings_form if settings_form is not None else CourseSettingsForm(
+            formdata=None, data=_settings_data(course)),
+        cover_form=cover_form if cover_form is not None else CoverForm(formdata=None),
         prerequisites_form=prerequisites_form,
         new_module_form=title_form("new-module"),
         rename_forms={m.id: title_form(f"rename-{m.id}", m.title) for m in course.modules},
@@ -401,7 +402,8 @@ def _lesson_page(lesson: Lesson, form: LessonForm, *, attachment_form=None,
                  unsaved: bool = False):
     return render_template(
         "author/lesson.html", lesson=lesson, course=lesson.module.course, form=form,
-        attachment_form=attachment_form or AttachmentForm(formdata=None),
+        attachment_form=(attachment_form if attachment_form is not None
+                         else AttachmentForm(formdata=None)),
         preview=_preview(lesson, form if unsaved else None), unsaved=unsaved,
         attachment_url=_attachment_links(lesson), limits=LIMITS)
 
