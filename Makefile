@@ -88,4 +88,4 @@ clean:
 messages: install-dev
 	$(BIN)/pybabel extract -F lms/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 	  --ignore-dirs=".venv tests" --project "UnionCadre Academy" -o lms/translations/messages.pot .
-	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching -w 100

@@ -137,7 +137,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.audit.views import bp as audit_bp
     from lms.core.views import bp as core_bp
     from lms.courses.assignment_views import bp as assignment_bp
+    from lms.courses.author_views import bp as author_bp
     from lms.courses.views import bp as courses_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp):
+    for bp in (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp, author_bp):
         app.register_blueprint(bp)

@@ -266,19 +266,6 @@ def _without_title_heading(body: str, title: str) -> str:
     return body
 
 
-def _lesson_snapshot(lesson: Lesson) -> dict:
-    return {
-        "uid": lesson.uid,
-        "title": lesson.title,
-        "minutes": lesson.minutes,
-        "html": render_markdown(_without_title_heading(lesson.body_md, lesson.title)),
-        "statutes": lesson.statutes,
-        "attachments": [{"sha256": a.sha256, "filename": a.filename,
-                         "content_type": a.content_type, "size": a.size}
-                        for a in lesson.attachments],
-    }
-
-
 def snapshot(course: Course) -> dict:
     """The draft as learners will see it: outline plus rendered, sanitised lessons."""
     return {
@@ -291,10 +278,30 @@ def snapshot(course: Course) -> dict:
         "credit_hours": str(course.credit_hours),
         "cover_sha256": course.cover_sha256,
         "prerequisites": [c.code for c in course.prerequisites],
-        "modules": [{"uid": m.uid, "title": m.title,
-                     "lessons": [_lesson_snapshot(lesson) for lesson in m.lessons]}
-                    for m in course.modules],
+        "modules": [
+            {"uid": m.uid, "title": m.title, "lessons": [
+                lesson_content(uid=lesson.uid, title=lesson.title, minutes=lesson.minutes,
+                               body_md=lesson.body_md, statutes=lesson.statutes,
+                               attachments=lesson.attachments)
+                for lesson in m.lessons]}
+            for m in course.modules
+        ],
     }
+
+
+def lesson_content(*, uid: str, title: str, minutes: int, body_md: str, statutes: list[dict],
+                   attachments: list[Attachment]) -> dict:
+    """One lesson as learners read it (``templates/courses/_lesson_body.html``).
+
+    `snapshot` freezes it from the draft; the author's preview builds it from
+    unsaved form values, so the preview is exactly what learners will get.
+    """
+    html = render_markdown(_without_title_heading(body_md, title))
+    return {"uid": uid, "title": title, "minutes": minutes, "html": html,
+            "statutes": statutes,
+            "attachments": [{"sha256": a.sha256, "filename": a.filename,
+                             "content_type": a.content_type, "size": a.size}
+                            for a in attachments]}
 
 
 def publish(course: Course, *, actor) -> CourseVersion:

@@ -8,6 +8,7 @@ PUBLIC = ["/", "/login", "/register", "/password/forgot", "/healthz", "/consent/
 LOGGED_IN = ["/dashboard", "/account/profile", "/account/password"]
 ADMIN_OR_OFFICER = ["/admin/users"]
 ADMIN_ONLY = ["/admin/organisations", "/admin/audit/"]
+AUTHORS = ["/author/courses", "/author/courses/new"]  # trainers and admins
 
 ROLES = [None, Role.CANDIDATE, Role.TRAINER, Role.PROCTOR, Role.OFFICER, Role.ADMIN]
 
@@ -26,11 +27,13 @@ def expected(url, role):
         return 200
     if url in ADMIN_OR_OFFICER:
         return 200 if role in (Role.ADMIN, Role.OFFICER) else 403
+    if url in AUTHORS:
+        return 200 if role in (Role.ADMIN, Role.TRAINER) else 403
     return 200 if role == Role.ADMIN else 403
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "guest")
-@pytest.mark.parametrize("url", PUBLIC + LOGGED_IN + ADMIN_OR_OFFICER + ADMIN_ONLY)
+@pytest.mark.parametrize("url", PUBLIC + LOGGED_IN + ADMIN_OR_OFFICER + ADMIN_ONLY + AUTHORS)
 def test_access_matrix(client, login_as, make_user, url, role):
     if role is not None:
         login_as(make_user(role))
