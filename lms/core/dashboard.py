@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Organisation, Role, User
 from lms.courses import assignments, learning
+from lms.courses.models import Course
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
-from lms.permissions import ALL, scope_paths, visible_users_filter
+from lms.permissions import ALL, can_author_courses, scope_paths, visible_users_filter
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Dashboard:
     courses: list = field(default_factory=list)
     assigned: list = field(default_factory=list)
     credit_hours: Decimal = Decimal("0")
+    #: (courses in all, drafts with unpublished changes) for authors
+    authoring: tuple[int, int] | None = None
 
 
 def build_dashboard(user: User) -> Dashboard:
@@ -41,6 +44,11 @@ def build_dashboard(user: User) -> Dashboard:
     board.courses = learning.my_courses(user)
     board.assigned = [a for a in assignments.assigned_to(user) if not a.completed]
     board.credit_hours = learning.credit_summary(user).total
+    if can_author_courses(user):
+        total, changed = db.session.execute(sa.select(
+            sa.func.count(Course.id),
+            sa.func.count(Course.id).filter(Course.has_unpublished_changes))).one()
+        board.authoring = (total, changed)
     if user.has_role(Role.ADMIN, Role.OFFICER):
         board.users_in_scope = db.session.scalar(
             sa.select(sa.func.count(User.id)).where(visible_users_filter(user)))
