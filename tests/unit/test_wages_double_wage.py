@@ -110,3 +110,9 @@ def test_never_more_than_eleven_months(start, length, signed, wage):
                                      **({"contract_signed": end} if signed else {"as_of": end}))
     assert result.full_months <= 11
     assert 0 <= result.extra_wage <= 11 * wage
+
+
+def test_a_date_far_outside_working_life_is_refused():
+    with pytest.raises(WageInputError) as err:
+        double(date(9999, 6, 1), as_of=date(9999, 12, 1))
+    assert (err.value.field, err.value.code) == ("employment_start", "out_of_range")

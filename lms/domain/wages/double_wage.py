@@ -26,6 +26,8 @@ ONE_DAY = timedelta(days=1)
 #: 实施条例第7条: the double wage runs at most to the day before the first
 #: anniversary; from the anniversary an open-ended contract is deemed made.
 MONTHS_TO_DEEMED_CONTRACT = 12
+#: dates outside this window are typing errors (and would overflow ``date``)
+EARLIEST, LATEST = date(1950, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,14 @@ def add_months(start: date, count: int) -> date:
 
 
 def _check_dates(start, signed, as_of) -> None:
+    if start is None:
+        raise WageInputError("employment_start", "required")
     for name, value in (("employment_start", start), ("contract_signed", signed),
                         ("as_of", as_of)):
         if value is not None and not isinstance(value, date):
             raise TypeError(f"{name} must be a date")
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise WageInputError(name, "out_of_range", low=EARLIEST, high=LATEST)
     if signed is None and as_of is None:
         raise WageInputError("as_of", "required")
     if signed is None and as_of < start:
@@ -135,8 +141,9 @@ def no_contract_double_wage(*, employment_start: date, monthly_wage: Decimal,
     ``contract_signed``, or, if none has been signed, ``as_of``: the last day
     to count.
 
-    :raises WageInputError: the wage is not above zero; ``as_of`` is missing
-        without a signing date, or before the start of employment.
+    :raises WageInputError: the wage is not above zero; a date outside
+        1950–2099; ``as_of`` is missing without a signing date, or before the
+        start of employment.
     """
     wage = positive_amount(monthly_wage, "monthly_wage")
     _check_dates(employment_start, contract_signed, as_of)
