@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.audit.views import bp as audit_bp
     from lms.core.views import bp as core_bp
+    from lms.tools.views import bp as tools_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, audit_bp):
+    for bp in (core_bp, accounts_bp, admin_bp, audit_bp, tools_bp):
         app.register_blueprint(bp)
