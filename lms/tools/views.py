@@ -13,21 +13,23 @@ from lms.tools.wage_calculators import CALCULATORS
 
 bp = Blueprint("tools", __name__, url_prefix="/tools")
 
-#: WageInputError code → message beside the field it names.
+#: WageInputError code (or (field, code)) → message beside the field it names.
 WAGE_ERRORS = {
+    ("as_of", "required"): _l("Fill in this date when no contract has been signed."),
+    "required": _l("Please fill in this field."),
     "negative": _l("This cannot be negative."),
     "not_positive": _l("Enter an amount above zero."),
     "not_finite": _l("Enter a number, such as 8700 or 8700.50."),
     "out_of_range": _l("Enter a value from %(low)s to %(high)s."),
     "floor_above_ceiling": _l("The floor cannot be higher than the ceiling."),
     "before_start": _l("This date is before the first day of employment."),
-    "required": _l("Fill in this date when no contract has been signed."),
+    "unknown": _l("Choose one of the options."),
 }
 
 
 def show_wage_error(form, exc: WageInputError) -> None:
     """Put a calculator's refusal beside the field it names (or above the form)."""
-    message = WAGE_ERRORS.get(exc.code, exc.code)
+    message = WAGE_ERRORS.get((exc.field, exc.code)) or WAGE_ERRORS.get(exc.code, exc.code)
     if exc.params:
         message = message % exc.params
     field = getattr(form, exc.field, None)

@@ -62,3 +62,10 @@ def test_floor_is_at_least_80_percent_and_the_minimum_wage(wage, minimum):
     assert result.floor >= wage * D("0.8")
     assert result.floor >= minimum
     assert result.floor - max(wage * D("0.8"), minimum) < D("0.01")
+
+
+def test_an_unknown_comparison_is_refused():
+    with pytest.raises(WageInputError) as err:
+        probation_wage_floor(comparison_wage=D(6_000), local_minimum_wage=D(2_500),
+                             comparison="average_wage")
+    assert (err.value.field, err.value.code) == ("comparison", "unknown")

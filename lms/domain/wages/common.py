@@ -32,7 +32,7 @@ class WageInputError(ValueError):
 
     Codes: ``negative``, ``not_positive``, ``out_of_range`` (params ``low``,
     ``high``), ``not_finite``, ``floor_above_ceiling``, ``before_start``,
-    ``required``, ``exceeds`` (param ``other``: the field it may not exceed).
+    ``required``, ``unknown`` (not one of the choices).
     """
 
     def __init__(self, field: str, code: str, **params):

@@ -139,8 +139,8 @@ def economic_compensation(*, service_years: int, extra_months: int, extra_days: 
     handled: give only service from 2008 on.
 
     :raises WageInputError: years outside 0–80, months outside 0–11, days
-        outside 0–30, a wage
-        or average not above zero, a negative minimum wage or notice pay.
+        outside 0–30, a wage or average not above zero, a negative minimum
+        wage or notice pay.
     """
     whole_years = whole_number(service_years, "service_years", 0, MAX_SERVICE_YEARS)
     part_months = whole_number(extra_months, "extra_months", 0, 11)

@@ -10,6 +10,7 @@ from lms.domain.wages.common import (
     ZERO,
     Basis,
     Step,
+    WageInputError,
     amount,
     floor_to_fen,
     optional_amount,
@@ -45,6 +46,13 @@ class ProbationFloor:
     citations: tuple[Basis, ...] = CITATIONS
 
 
+def _comparison(value) -> ProbationComparison:
+    try:
+        return ProbationComparison(value)
+    except ValueError:
+        raise WageInputError("comparison", "unknown") from None
+
+
 def _check_step(paid: Decimal, floor: Decimal) -> tuple[Decimal, Step]:
     shortfall = max(floor - paid, ZERO)
     code = "probation_wage_short" if shortfall else "probation_wage_ok"
@@ -65,13 +73,14 @@ def probation_wage_floor(*, comparison_wage: Decimal, local_minimum_wage: Decima
     The 80 % figure is a floor and is rounded up to the fen.
 
     :param probation_wage: the wage actually paid during probation, to check.
-    :raises WageInputError: the comparison wage is not above zero, or the
-        minimum wage or probation wage is negative.
+    :raises WageInputError: the comparison wage is not above zero, the
+        minimum wage or probation wage is negative, or ``comparison`` names
+        neither wage.
     """
     wage = positive_amount(comparison_wage, "comparison_wage")
     minimum = amount(local_minimum_wage, "local_minimum_wage")
     paid = optional_amount(probation_wage, "probation_wage")
-    comparison = ProbationComparison(comparison)
+    comparison = _comparison(comparison)
     eighty = floor_to_fen(wage * PROBATION_SHARE)
     floor = floor_to_fen(max(eighty, minimum))
     steps = [
