@@ -139,6 +139,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.courses.assignment_views import bp as assignment_bp
     from lms.courses.author_views import bp as author_bp
     from lms.courses.views import bp as courses_bp
+    from lms.tools.views import bp as tools_bp
 
-    for bp in (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp, author_bp):
+    blueprints = (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp,
+                  author_bp, tools_bp)
+    for bp in blueprints:
         app.register_blueprint(bp)

@@ -4,7 +4,8 @@ import pytest
 
 from lms.accounts.models import Role
 
-PUBLIC = ["/", "/login", "/register", "/password/forgot", "/healthz", "/consent/personal_info"]
+PUBLIC = ["/", "/login", "/register", "/password/forgot", "/healthz", "/consent/personal_info",
+          "/tools/wages", "/tools/wages/overtime"]
 LOGGED_IN = ["/dashboard", "/account/profile", "/account/password"]
 ADMIN_OR_OFFICER = ["/admin/users"]
 ADMIN_ONLY = ["/admin/organisations", "/admin/audit/"]

@@ -1,0 +1,1 @@
+"""Public tools: the wage calculators page."""
