@@ -183,3 +183,83 @@ def courses_export(code, target) -> None:
     except NotFound:
         raise click.ClickException(f"no course with code {code!r}") from None
     click.echo(f"exported {code} to {folder}")
+
+
+@lms_cli.group("questions")
+def questions() -> None:
+    """Question banks: import and export in YAML, GIFT, Moodle XML, QTI and XLSX."""
+
+
+@questions.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--bank", "bank_code", help="Bank code (bank YAML files name their own bank).")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "gift", "moodle-xml", "qti", "xlsx"]))
+@click.option("--dry-run", is_flag=True, help="Report what would be imported; write nothing.")
+@click.option("--valid-only", is_flag=True, help="Import the valid items of a file with problems.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def questions_import(path, bank_code, fmt, dry_run, valid_only, as_json) -> None:
+    """Import a question file (all or nothing unless --valid-only)."""
+    from pathlib import Path
+
+    from lms.questions import services, transfer
+
+    data = Path(path).read_bytes()
+    try:
+        parsed = transfer.parse_file(data, filename=Path(path).name, fmt=fmt)
+    except transfer.UnknownFormat as exc:
+        raise click.ClickException(str(exc)) from None
+    bank = _import_target(parsed, bank_code, services)
+    report = transfer.apply(bank, parsed, actor=None, valid_only=valid_only,
+                            trust_status=parsed.format == "yaml")
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(f"FAIL {problem}", err=True)
+        verb = "would import" if dry_run else "imported"
+        click.echo(f"{verb} {report.imported} into {bank.code}, {report.unchanged} unchanged, "
+                   f"{report.skipped} skipped")
+    if report.problems and not valid_only:
+        sys.exit(1)
+
+
+def _import_target(parsed, bank_code, services):
+    from lms.errors import NotFound
+
+    header = parsed.header
+    code = bank_code or (header.code if header else None)
+    if code is None:
+        raise click.ClickException("name the bank with --bank CODE")
+    try:
+        return services.get_bank(code)
+    except NotFound:
+        if header is None:
+            raise click.ClickException(f"no bank with code {code!r}") from None
+        return services.create_bank(code=code, title=header.title, domain=header.domain,
+                                    description=header.description)
+
+
+@questions.command("export")
+@click.option("--bank", "bank_code", required=True)
+@click.option("--format", "fmt", required=True,
+              type=click.Choice(["yaml", "gift", "moodle-xml", "qti", "xlsx"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def questions_export(bank_code, fmt, output) -> None:
+    """Write a bank's current versions to a file."""
+    from pathlib import Path
+
+    from lms.errors import NotFound
+    from lms.questions import services, transfer
+
+    try:
+        data = transfer.export_bank(services.get_bank(bank_code), fmt)
+    except NotFound:
+        raise click.ClickException(f"no bank with code {bank_code!r}") from None
+    except transfer.UnknownFormat as exc:
+        raise click.ClickException(str(exc)) from None
+    Path(output).write_bytes(data)
+    click.echo(f"exported {bank_code} as {fmt} to {output}")

@@ -14,7 +14,16 @@ from lms.courses.models import (
     Module,
 )
 from lms.notifications.models import OutboxMessage
+from lms.questions.models import (
+    Category,
+    Question,
+    QuestionBank,
+    QuestionReview,
+    QuestionTag,
+    QuestionVersion,
+)
 
-__all__ = ["Attachment", "AuditEntry", "ConsentRecord", "Course", "CourseAssignment",
+__all__ = ["Attachment", "AuditEntry", "Category", "ConsentRecord", "Course", "CourseAssignment",
            "CourseVersion", "CreditEntry", "Enrollment", "Lesson", "LessonProgress", "Module",
-           "Organisation", "OutboxMessage", "RoleAssignment", "User"]
+           "Organisation", "OutboxMessage", "Question", "QuestionBank", "QuestionReview",
+           "QuestionTag", "QuestionVersion", "RoleAssignment", "User"]

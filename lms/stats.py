@@ -8,6 +8,7 @@ from lms.accounts.models import Organisation, Role, RoleAssignment, User
 from lms.courses.models import Course, Domain, Lesson, Module
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
+from lms.questions.models import Question, QuestionStatus
 
 
 def _grouped(column) -> dict[str, int]:
@@ -28,7 +29,20 @@ def collect_stats() -> dict:
         "organisations_by_kind": _grouped(Organisation.kind),
         "outbox_by_status": _grouped(OutboxMessage.status),
         **_course_counts(),
+        **_question_counts(),
     }
+
+
+def _question_counts() -> dict:
+    """Approved questions by domain and by type, and questions by status."""
+    approved = Question.status == QuestionStatus.APPROVED
+    by_domain = {d.value: 0 for d in Domain}
+    by_domain.update({d.value: n for d, n in db.session.execute(
+        sa.select(Question.domain, sa.func.count()).where(approved).group_by(Question.domain))})
+    by_type = dict(db.session.execute(
+        sa.select(Question.type, sa.func.count()).where(approved).group_by(Question.type)).all())
+    return {"questions_approved": by_domain, "questions_approved_by_type": by_type,
+            "questions_by_status": _grouped(Question.status)}
 
 
 def _course_counts() -> dict:

@@ -18,6 +18,7 @@ import yaml
 
 from lms.courses import authoring
 from lms.courses.models import Course, Domain, Level
+from lms.domain.lined_yaml import error_line, load_lined
 from lms.extensions import db
 
 KEY_SHAPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -72,40 +73,20 @@ class CourseFile:
 # -- reading -------------------------------------------------------------------
 
 
-class _Lined(dict):
-    """A mapping that remembers the line it started on."""
-
-    line: int | None = None
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings carry their line numbers, for error messages."""
-
-
-def _construct_lined(loader: _LineLoader, node: yaml.MappingNode) -> _Lined:
-    loader.flatten_mapping(node)
-    mapping = _Lined(loader.construct_pairs(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_lined)
-
-
 def parse_course_dir(path: Path) -> CourseFile:
     """Read and check a course folder; raises `CourseFileError` listing every problem."""
     path = Path(path)
     manifest = path / "course.yaml"
     name = f"{path.name}/course.yaml"
     try:
-        data = yaml.load(manifest.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        data = load_lined(manifest.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CourseFileError([FileProblem(name, None, "file not found")]) from None
     except UnicodeDecodeError:
         raise CourseFileError([FileProblem(name, None, "not UTF-8 text")]) from None
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise CourseFileError([FileProblem(name, line, f"YAML: {exc.problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise CourseFileError([FileProblem(name, error_line(exc),
+                                           f"YAML: {getattr(exc, 'problem', exc)}")]) from None
     checker = _Checker(path, name)
     course = checker.course(data)
     if checker.problems:

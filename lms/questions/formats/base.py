@@ -28,6 +28,7 @@ class BankItem:
     difficulty: int | None = None  #: 1–5
     statutes: tuple[dict, ...] = ()  #: {"law", "version", "articles"}
     where: str = ""  #: where it was read, ``file:line`` or ``sheet!row``
+    status: str = ""  #: review status when the format carries one (bank YAML); "" = draft
 
 
 @dataclass(frozen=True)

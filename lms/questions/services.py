@@ -1,0 +1,303 @@
+"""Banks, questions and their immutable versions, review and retirement.
+
+Services flush and leave the commit to the caller. Every review decision and
+retirement is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from lms.audit import services as audit
+from lms.courses.models import Domain
+from lms.domain.identity import normalise_text
+from lms.domain.items import CaseStudySpec, ItemSpec, item_from_dict
+from lms.errors import InvalidTransition, NotFound, ValidationFailed
+from lms.extensions import db
+from lms.questions.formats.base import BankItem
+from lms.questions.models import (
+    Category,
+    Question,
+    QuestionBank,
+    QuestionReview,
+    QuestionStatus,
+    QuestionTag,
+    QuestionVersion,
+)
+
+
+def get_bank(code: str) -> QuestionBank:
+    bank = db.session.scalar(sa.select(QuestionBank).where(QuestionBank.code == code))
+    if bank is None:
+        raise NotFound()
+    return bank
+
+
+def create_bank(*, code: str, title: str, domain: str, description: str = "",
+                actor=None) -> QuestionBank:
+    code = normalise_text(code).lower()
+    if db.session.scalar(sa.select(QuestionBank.id).where(QuestionBank.code == code)):
+        raise ValidationFailed("code", "taken")
+    if domain not in Domain._value2member_map_:
+        raise ValidationFailed("domain", "invalid")
+    bank = QuestionBank(code=code, title=normalise_text(title), domain=Domain(domain),
+                        description=description, owner_id=getattr(actor, "id", None))
+    db.session.add(bank)
+    db.session.flush()
+    audit.record("bank.created", actor=actor, obj=bank, after={"code": code})
+    return bank
+
+
+def ensure_category(bank: QuestionBank, path: str) -> Category | None:
+    """The category at ``path`` (``a/b/c``), creating it and its parents."""
+    names = [normalise_text(n) for n in (path or "").split("/") if normalise_text(n)]
+    if not names:
+        return None
+    existing = {c.path: c for c in bank.categories}
+    parent = None
+    for depth in range(1, len(names) + 1):
+        current = "/".join(names[:depth])
+        if current not in existing:
+            category = Category(name=names[depth - 1], path=current, parent=parent)
+            bank.categories.append(category)
+            existing[current] = category
+        parent = existing[current]
+    return parent
+
+
+def search_text(spec: ItemSpec) -> str:
+    """Plain text of everything a searcher may look for: stem, options, scenario."""
+    parts = [spec.stem]
+    for name in ("choices", "lefts", "rights", "items"):
+        parts += [entry.text for entry in getattr(spec, name, ())]
+    if isinstance(spec, CaseStudySpec):
+        parts.append(spec.scenario)
+        parts += [search_text(sub.spec) for sub in spec.sub_items]
+    return "\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    difficulty: int = 3
+    knowledge_points: tuple[str, ...] = ()
+    statutes: tuple[dict, ...] = ()
+
+    @classmethod
+    def of(cls, item: BankItem) -> Metadata:
+        return cls(difficulty=item.difficulty or 3, knowledge_points=tuple(item.tags),
+                   statutes=tuple(item.statutes))
+
+
+def _check_metadata(meta: Metadata) -> None:
+    if not 1 <= meta.difficulty <= 5:
+        raise ValidationFailed("difficulty", "range")
+
+
+def _append_version(question: Question, spec: ItemSpec, meta: Metadata, *, actor,
+                    note: str) -> QuestionVersion:
+    number = 1 + (db.session.scalar(sa.select(sa.func.max(QuestionVersion.number)).where(
+        QuestionVersion.question_id == question.id)) or 0)
+    version = QuestionVersion(
+        question_id=question.id, number=number, spec=spec.to_dict(),
+        difficulty=meta.difficulty, knowledge_points=list(meta.knowledge_points),
+        statutes=[dict(s) for s in meta.statutes], search_text=search_text(spec),
+        author_id=getattr(actor, "id", None), note=note[:500])
+    db.session.add(version)
+    db.session.flush()
+    question.current_version = version
+    question.type = spec.to_dict()["type"]
+    question.difficulty = meta.difficulty
+    question.tags = [QuestionTag(tag=t) for t in dict.fromkeys(meta.knowledge_points)]
+    db.session.flush()
+    return version
+
+
+def create_question(bank: QuestionBank, spec: ItemSpec, meta: Metadata, *, actor,
+                    external_id: str | None = None, category: str = "",
+                    note: str = "") -> Question:
+    """A new draft question with its first version."""
+    _check_metadata(meta)
+    question = Question(bank=bank, external_id=external_id or _next_external_id(bank),
+                        domain=bank.domain, category=ensure_category(bank, category),
+                        created_by_id=getattr(actor, "id", None), type="", difficulty=3)
+    db.session.add(question)
+    db.session.flush()
+    _append_version(question, spec, meta, actor=actor, note=note or "created")
+    return question
+
+
+def _next_external_id(bank: QuestionBank) -> str:
+    count = db.session.scalar(sa.select(sa.func.count(Question.id)).where(
+        Question.bank_id == bank.id)) or 0
+    return f"{bank.code}-{count + 1:04d}"
+
+
+def edit_question(question: Question, spec: ItemSpec, meta: Metadata, *, actor,
+                  category: str | None = None, note: str = "") -> QuestionVersion | None:
+    """Save an edit as a new version; None when nothing changed.
+
+    An approved question goes back to draft: its approved version keeps serving
+    exams until the new one is approved.
+    """
+    if question.status == QuestionStatus.RETIRED:
+        raise InvalidTransition("retired questions are not edited")
+    _check_metadata(meta)
+    if category is not None:
+        question.category = ensure_category(question.bank, category)
+    current = question.current_version
+    if current is not None and current.spec == spec.to_dict() and _meta_of(current) == meta:
+        return None
+    version = _append_version(question, spec, meta, actor=actor, note=note or "edited")
+    if question.status in (QuestionStatus.APPROVED, QuestionStatus.IN_REVIEW):
+        question.status = QuestionStatus.DRAFT
+    return version
+
+
+def _meta_of(version: QuestionVersion) -> Metadata:
+    return Metadata(difficulty=version.difficulty,
+                    knowledge_points=tuple(version.knowledge_points),
+                    statutes=tuple(version.statutes))
+
+
+def spec_of(version: QuestionVersion) -> ItemSpec:
+    return item_from_dict(version.spec)
+
+
+# -- review -------------------------------------------------------------------
+
+
+def submit_for_review(question: Question, *, actor) -> None:
+    if question.status != QuestionStatus.DRAFT:
+        raise InvalidTransition("only drafts are sent for review")
+    question.status = QuestionStatus.IN_REVIEW
+    audit.record("question.submitted", actor=actor, obj=question,
+                 after={"version": question.current_version.number})
+
+
+def can_approve(question: Question, reviewer) -> bool:
+    """A second person approves: never the author of the version under review."""
+    version = question.current_version
+    return (question.status in (QuestionStatus.IN_REVIEW, QuestionStatus.DRAFT)
+            and version is not None and version.author_id != getattr(reviewer, "id", None))
+
+
+def approve(question: Question, *, reviewer, comment: str = "") -> None:
+    if question.status not in (QuestionStatus.IN_REVIEW, QuestionStatus.DRAFT):
+        raise InvalidTransition("nothing to approve")
+    if not can_approve(question, reviewer):
+        raise ValidationFailed("reviewer", "own_item")
+    _review(question, reviewer, "approved", comment)
+    question.status = QuestionStatus.APPROVED
+    question.approved_version = question.current_version
+    db.session.flush()
+
+
+def request_changes(question: Question, *, reviewer, comment: str) -> None:
+    if question.status != QuestionStatus.IN_REVIEW:
+        raise InvalidTransition("not in review")
+    if not comment.strip():
+        raise ValidationFailed("comment", "required")
+    _review(question, reviewer, "changes_requested", comment)
+    question.status = QuestionStatus.DRAFT
+
+
+def retire(question: Question, *, actor, reason: str) -> None:
+    if question.status == QuestionStatus.RETIRED:
+        return
+    _review(question, actor, "retired", reason)
+    question.status = QuestionStatus.RETIRED
+
+
+def _review(question: Question, reviewer, decision: str, comment: str) -> None:
+    db.session.add(QuestionReview(question_id=question.id,
+                                  version_id=question.current_version_id,
+                                  reviewer_id=getattr(reviewer, "id", None),
+                                  decision=decision, comment=comment))
+    audit.record(f"question.{decision}", actor=reviewer, obj=question,
+                 before={"status": question.status.value},
+                 after={"version": question.current_version.number, "comment": comment})
+
+
+def retire_citing(law: str, version: str, *, actor, reason: str) -> int:
+    """Retire every live question whose current version cites ``law`` at ``version``.
+
+    The one bulk action for a law that changed. Returns how many were retired.
+    """
+    candidates = db.session.scalars(
+        sa.select(Question).join(Question.current_version)
+        .where(Question.status != QuestionStatus.RETIRED)
+        .options(joinedload(Question.current_version))).all()
+    retired = 0
+    for question in candidates:
+        if any(s.get("law") == law and s.get("version") == version
+               for s in question.current_version.statutes):
+            retire(question, actor=actor, reason=reason)
+            retired += 1
+    return retired
+
+
+# -- import -----------------------------------------------------------------------
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+
+def import_items(bank: QuestionBank, items: list[BankItem], *, actor,
+                 trust_status: bool = False, note: str = "imported") -> ImportCounts:
+    """Add or update questions, matched by external id within the bank.
+
+    :param trust_status: take the status the file states (the shipped banks,
+        loaded by ``seed``); otherwise everything imported starts as a draft.
+    """
+    existing = {q.external_id: q for q in db.session.scalars(
+        sa.select(Question).where(Question.bank_id == bank.id)
+        .options(joinedload(Question.current_version)))}
+    counts = ImportCounts()
+    for item in items:
+        question = existing.get(item.external_id) if item.external_id else None
+        meta = Metadata.of(item)
+        if question is None:
+            question = create_question(bank, item.spec, meta, actor=actor,
+                                       external_id=item.external_id, category=item.category,
+                                       note=note)
+            counts.created += 1
+        elif edit_question(question, item.spec, meta, actor=actor, category=item.category,
+                           note=note) is None:
+            counts.unchanged += 1
+        else:
+            counts.updated += 1
+        if trust_status and item.status:
+            _take_status(question, QuestionStatus(item.status))
+    return counts
+
+
+def _take_status(question: Question, status: QuestionStatus) -> None:
+    question.status = status
+    if status == QuestionStatus.APPROVED:
+        question.approved_version = question.current_version
+        db.session.flush()
+
+
+def bank_items(bank: QuestionBank) -> list[BankItem]:
+    """The bank's current versions as exchange records (for export)."""
+    questions = db.session.scalars(
+        sa.select(Question).where(Question.bank_id == bank.id)
+        .options(joinedload(Question.current_version), joinedload(Question.category))
+        .order_by(Question.external_id)).all()
+    return [BankItem(spec=spec_of(q.current_version), external_id=q.external_id,
+                     category=q.category.path if q.category else "",
+                     tags=tuple(q.current_version.knowledge_points),
+                     difficulty=q.current_version.difficulty,
+                     statutes=tuple(q.current_version.statutes), status=q.status.value)
+            for q in questions]

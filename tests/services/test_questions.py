@@ -1,0 +1,143 @@
+"""Question versions, review, retirement and import at the service level and in the CLI."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lms.domain.items import Choice, SingleChoiceSpec, TrueFalseSpec
+from lms.errors import ValidationFailed
+from lms.extensions import db
+from lms.questions import services
+from lms.questions.models import Question, QuestionStatus, QuestionVersion
+
+DATA = Path(__file__).parents[1] / "data" / "questions"
+STATUTE = {"law": "中华人民共和国工会法", "version": "2021-12-24", "articles": ["第十一条"]}
+
+
+def spec(stem="题干", answer=True):
+    return TrueFalseSpec(stem=stem, points=Decimal(1), explanation="解析", answer=answer)
+
+
+@pytest.fixture
+def bank(app, make_user):
+    owner = make_user("trainer")
+    bank = services.create_bank(code="t-bank", title="测试题库", domain="union_law", actor=owner)
+    db.session.commit()
+    return bank
+
+
+def test_edits_append_immutable_versions(bank, make_user):
+    author = make_user("trainer")
+    question = services.create_question(bank, spec(), services.Metadata(statutes=(STATUTE,)),
+                                        actor=author, category="组织/建会")
+    db.session.commit()
+    first = question.current_version
+    assert services.edit_question(question, spec(), services.Metadata(statutes=(STATUTE,)),
+                                  actor=author) is None  # nothing changed, no version
+    services.edit_question(question, spec(answer=False), services.Metadata(difficulty=4),
+                           actor=author, note="fix key")
+    db.session.commit()
+    versions = db.session.scalars(sa.select(QuestionVersion).order_by(QuestionVersion.number))
+    first_again, second = versions.all()
+    assert first_again.id == first.id and first_again.spec["answer"] is True
+    assert second.spec["answer"] is False and question.difficulty == 4
+    assert question.category.path == "组织/建会" and question.category.parent.name == "组织"
+
+
+def test_an_author_cannot_approve_their_own_version(bank, make_user):
+    author, reviewer = make_user("trainer"), make_user("trainer")
+    question = services.create_question(bank, spec(), services.Metadata(), actor=author)
+    services.submit_for_review(question, actor=author)
+    with pytest.raises(ValidationFailed):
+        services.approve(question, reviewer=author)
+    services.approve(question, reviewer=reviewer)
+    assert question.status == QuestionStatus.APPROVED
+    assert question.approved_version_id == question.current_version_id
+
+
+def test_editing_an_approved_question_keeps_the_approved_version_serving(bank, make_user):
+    author, reviewer = make_user("trainer"), make_user("trainer")
+    question = services.create_question(bank, spec(), services.Metadata(), actor=author)
+    services.approve(question, reviewer=reviewer)
+    approved = question.approved_version_id
+    services.edit_question(question, spec("新题干"), services.Metadata(), actor=author)
+    assert question.status == QuestionStatus.DRAFT
+    assert question.approved_version_id == approved != question.current_version_id
+
+
+def test_retiring_everything_that_cites_a_law_version(bank, make_user):
+    author = make_user("trainer")
+    old_law = {"law": "中华人民共和国工会法", "version": "2009-08-27", "articles": ["第十条"]}
+    citing = [services.create_question(bank, spec(f"旧法{n}"), services.Metadata(
+        statutes=(old_law,)), actor=author) for n in range(3)]
+    other = services.create_question(bank, spec("新法"), services.Metadata(statutes=(STATUTE,)),
+                                     actor=author)
+    count = services.retire_citing("中华人民共和国工会法", "2009-08-27", actor=author,
+                                   reason="2021 年修正")
+    assert count == 3
+    assert all(q.status == QuestionStatus.RETIRED for q in citing)
+    assert other.status == QuestionStatus.DRAFT
+
+
+def test_choice_items_search_text_holds_options(bank, make_user):
+    item = SingleChoiceSpec(stem="问题", points=Decimal(1), choices=(
+        Choice(id="a", text="二十五人", weight=Decimal(100)), Choice(id="b", text="五十人")))
+    question = services.create_question(bank, item, services.Metadata(), actor=make_user())
+    assert "二十五人" in question.current_version.search_text
+
+
+def cli(app, *args):
+    return app.test_cli_runner().invoke(args=["lms", "questions", *args])
+
+
+def test_cli_imports_a_bank_file_with_its_statuses_and_is_idempotent(app):
+    result = cli(app, "import", str(DATA / "small-bank.yaml"), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["imported"] == 2 and report["by_type"] == {"single_choice": 1,
+                                                             "true_false": 1}
+    assert db.session.scalar(sa.select(sa.func.count()).where(
+        Question.status == QuestionStatus.APPROVED)) == 2
+    again = json.loads(cli(app, "import", str(DATA / "small-bank.yaml"), "--json").output)
+    assert again["imported"] == 0 and again["unchanged"] == 2
+
+
+def test_cli_dry_run_writes_nothing(app):
+    result = cli(app, "import", str(DATA / "small-bank.yaml"), "--dry-run", "--json")
+    assert json.loads(result.output)["imported"] == 2
+    assert db.session.scalar(sa.select(sa.func.count(Question.id))) == 0
+
+
+def test_cli_import_of_a_file_with_a_problem_imports_nothing(app, tmp_path):
+    broken = (DATA / "small-bank.yaml").read_text(encoding="utf-8").replace(
+        "difficulty: 1", "difficulty: 7")
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    result = cli(app, "import", str(path), "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["imported"] == 0 and report["skipped"] == 1
+    [problem] = report["problems"]
+    assert problem["where"] == "broken.yaml:22" and "difficulty" in problem["reason"]
+    assert db.session.scalar(sa.select(sa.func.count(Question.id))) == 0
+    partial = cli(app, "import", str(path), "--valid-only", "--json")
+    assert json.loads(partial.output)["imported"] == 1
+
+
+def test_cli_export_round_trips_the_bank(app, tmp_path):
+    cli(app, "import", str(DATA / "small-bank.yaml"))
+    out = tmp_path / "out.yaml"
+    assert cli(app, "export", "--bank", "small-bank", "--format", "yaml", "-o",
+               str(out)).exit_code == 0
+    result = json.loads(cli(app, "import", str(out), "--dry-run", "--json").output)
+    assert result["problems"] == [] and result["unchanged"] == 2
+
+
+def test_stats_report_approved_questions_by_domain_and_type(app):
+    cli(app, "import", str(DATA / "small-bank.yaml"))
+    data = json.loads(app.test_cli_runner().invoke(args=["lms", "stats", "--json"]).output)
+    assert data["questions_approved"]["union_law"] == 2
+    assert data["questions_approved_by_type"] == {"single_choice": 1, "true_false": 1}
