@@ -47,9 +47,18 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     templating.register_template_helpers(app)
     security.init_app(app)
     cli.init_app(app)
+    _register_calculators()
     if not app.testing:
         _warn_about_missing_system_parts(app)
     return app
+
+
+def _register_calculators() -> None:
+    """Parametric questions find the wage calculators by name (idempotent)."""
+    from lms.domain.parametric import DEFAULT_CALCULATORS
+    from lms.domain.wages.calculators import register_wage_calculators
+
+    register_wage_calculators(DEFAULT_CALCULATORS)
 
 
 def _warn_about_missing_system_parts(app: Flask) -> None:
