@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from lms.domain.items import item_from_dict
 from lms.domain.parametric import CalculatorRegistry, compute_answer, instantiate
-from lms.domain.scoring import score_item
 from lms.domain.responses import parse_response
+from lms.domain.scoring import score_item
 from lms.domain.wages.calculators import WAGE_CALCULATORS, register_wage_calculators
 
 OVERTIME = {
