@@ -85,7 +85,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
@@ -115,7 +115,7 @@ def register():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -130,7 +130,7 @@ def complete(code: str, uid: str):
 
 @bp.post("/courses/<code>/lessons/<uid>/heartbeat")
 @login_required
-@limiter.limit("30 per minute")
+@limiter.limit("30 per minute", key_func=lambda: f"user:{current_user.get_id()}")
 def heartbeat(code: str, uid: str):
     """Reading time from the lesson page's script (JSON, CSRF header)."""
     view = _learner_view(code)

@@ -220,3 +220,12 @@ def test_remember_cookie_dies_with_the_session_generation(client, make_user, app
     later = app.test_client()
     later.set_cookie("remember_token", remember.value, domain="localhost")
     assert later.get("/dashboard").status_code == 302
+
+
+def test_a_class_behind_one_address_can_all_log_in(make_app, make_user):
+    """A test centre: forty candidates log in through one NAT address within a minute."""
+    app = make_app(RATELIMIT_ENABLED=True)
+    with app.app_context():
+        users = [make_user() for _ in range(40)]
+        statuses = {post_login(app.test_client(), u.email).status_code for u in users}
+        assert statuses == {302}
