@@ -664,7 +664,11 @@ def _answer(prefix: str, tokens: list[_Tok], at: int) -> _Answer:
     text = list(parts[0][1])
     weight = None
     if text and not text[0].kind and (match := _WEIGHT.match(text[0].text)):
-        weight = _percent(match.group(1))
+        try:
+            weight = _percent(match.group(1))
+        except _Fail as fail:
+            fail.at = text[0].at
+            raise
         text[0] = _Tok("", text[0].text[match.end():], text[0].at + match.end())
     return _Answer(prefix, weight, text, parts[1][1] if len(parts) > 1 else None, at)
 
@@ -809,19 +813,20 @@ def _wildcard_pattern(wildcards: list[str], pattern: str | None, options: dict) 
 def _read_numeric(tokens: list[_Tok], rd: _Reader, points: Decimal) -> tuple[type, dict]:
     """``{#1200:5}``, ``{#1..5}``, ``{#=%100%5:0 =%50%5:2 ~#feedback otherwise}``."""
     body = tokens[[t.kind for t in tokens].index("#") + 1:]
-    kinds = [t.kind for t in body]
+    kinds, otherwise = [t.kind for t in body], None
     if "~" in kinds:
-        body, otherwise = body[:kinds.index("~")], body[kinds.index("~") + 1:]
-        parts = _split(otherwise, "#")
+        body, rest = body[:kinds.index("~")], body[kinds.index("~") + 1:]
+        parts = _split(rest, "#")
         if not _blank(parts[0][1]) or len(parts) != 2:
             raise _Fail("bad_numeric_feedback", "feedback for other answers is written "
-                        "~#feedback at the end", _first_text_at(otherwise))
-        rd.note_feedback(OTHER_ANSWER_LABEL, parts[1][1])
+                        "~#feedback at the end", _first_text_at(rest))
+        otherwise = parts[1][1]
     answers = []
     for answer in _answers(body, "=", lead=True):
         raw, weight = _join(answer.text).strip(), _or(answer.weight, HUNDRED)
         _refuse(answer.text, "{}=~#", "a numeric answer")
-        rd.note_feedback(OTHER_ANSWER_LABEL if raw == "*" else raw, answer.feedback)
+        label = OTHER_ANSWER_LABEL if raw == "*" else raw.replace(":", "±")
+        rd.note_feedback(label, answer.feedback)
         if raw == "*" and weight == 0:
             continue
         value, tolerance = _numeric_value(raw, answer.at)
@@ -830,6 +835,7 @@ def _read_numeric(tokens: list[_Tok], rd: _Reader, points: Decimal) -> tuple[typ
         elif weight < 0:
             rd.notes.append(("lossy_negative_answer", f"answer {raw} ({_plain(weight)}%) was "
                              "left out: a numeric answer cannot take marks away"))
+    rd.note_feedback(OTHER_ANSWER_LABEL, otherwise)
     answers = _relative(answers, rd.meta.get("relative_tolerance"))
     return NumericSpec, {"answers": tuple(answers), "unit": rd.meta.get("unit"),
                          "unit_policy": rd.meta.get("unit_policy", UnitPolicy.OPTIONAL)}
@@ -1176,8 +1182,8 @@ def unwritable(item: BankItem) -> str:
     spec = item.spec
     if type(spec) not in _WRITERS:
         return f"{spec.item_type.value} questions have no GIFT form"
-    if any("\n" in text or "\r" in text for text in (item.external_id or "", *item.tags)):
-        return "an id or tag contains a line break"
+    if any(c in text for text in (item.external_id or "", *item.tags) for c in "\n\r\\"):
+        return "an id or tag contains a line break or a backslash"
     if isinstance(spec, FillBlankSpec):
         if len(spec.blanks) != 1 or not spec.blanks[0].accepted:
             return "GIFT holds exactly one blank with at least one accepted answer"
