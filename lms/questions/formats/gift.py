@@ -172,8 +172,8 @@ _SPEC_REASONS = {
     "negative_in_all_or_nothing": "an all-or-nothing question cannot have negative weights",
     "no_full_credit_answer": "no answer earns full credit (100%)",
     "blank_markers_mismatch": "the question text contains a [[number]] blank marker of its own",
-    "too_few": "needs at least two",
-    "empty": "is empty",
+    "too_few": "need at least two",
+    "empty": "cannot be empty",
     "out_of_range": "is out of range",
     "unpaired_left": "every left-hand item needs a match",
     "rubric_total_mismatch": "the rubric points must add up to the question's points",
@@ -181,9 +181,14 @@ _SPEC_REASONS = {
 }
 
 
+_SPEC_PATHS = {"lefts": "the left-hand items", "rights": "the right-hand items",
+               "choices": "the answers", "answers": "the answers", "stem": "the question text",
+               "blanks": "the blanks", "points": "the number of points"}
+
+
 def _spec_failure(err: ItemSpecError) -> _Fail:
     """An `ItemSpecError` from building a spec, in words."""
-    what = err.path.replace(".", " ") or "question"
+    what = _SPEC_PATHS.get(err.path, err.path.replace(".", " ") or "the question")
     reason = _SPEC_REASONS.get(err.code, err.code.replace("_", " "))
     if err.code in {"too_few", "empty", "out_of_range", "too_long"}:
         reason = f"{what} {reason}"
@@ -347,8 +352,8 @@ class _HtmlText(HTMLParser):
             self.hidden = max(self.hidden - 1, 0)
         elif self.hidden:
             return
-        elif tag in self.BLOCKS or tag == "li":
-            self.parts.append("\n\n" if tag != "li" else "\n")
+        elif tag in self.BLOCKS:
+            self.parts.append("\n\n")
         elif tag == "a" and self.links:
             start, href = self.links.pop()
             label = " ".join("".join(self.parts[start:]).split())
