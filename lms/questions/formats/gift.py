@@ -75,8 +75,20 @@ Metadata without a GIFT home travels in comments in front of the question
 ``[unit:"json string"]`` ``[unit_policy:required]`` and
 ``[relative_tolerance:["0.01",null]]`` (the answer's tolerance is written
 absolute for Moodle), essay ``[rubric:[{json}…]]`` ``[word_limit:800]``, and a
-description's ``[explanation:"json string"]``. JSON values never contain a raw
-``]`` (it is written ``\\u005d``).
+description's ``[explanation:"json string"]``. A ``]`` inside a value is
+written ``\\]``, as Moodle does for ids and tags; an id or tag with a backslash
+or a line break cannot be written (see `unwritable`).
+
+Export writes the question text as ``[markdown]`` (answers and feedback follow
+it), escapes every control character and line break, writes categories as
+``$CATEGORY: $course$/top/…``, a single choice's first fully right answer as
+``=`` and the rest with explicit ``%weight%``, short answers as ``=%100%…`` (so
+a one-word answer like ``T`` is not read as true/false), numeric answers as
+``=%weight%value:tolerance``. Weights are written exactly; Moodle's importer
+only takes weights from its grade list unless "nearest grade" is chosen.
+Parametric, ordering and case-study items, fill-ins with several blanks or only
+a pattern, and ``->`` inside an answer have no GIFT form: `export` refuses them
+by name with a `FormatError`.
 """
 
 from __future__ import annotations
@@ -211,7 +223,8 @@ class _Block:
 
     @property
     def text(self) -> str:
-        """The question: its lines stripped and joined with newlines, as Moodle does."""
+        """The question: its lines stripped and joined with newlines, as Moodle does
+        (noting where each line starts, for `locate`)."""
         self._starts, offset = [], 0
         for _, _, line in self.lines:
             self._starts.append(offset)
