@@ -34,7 +34,10 @@ class BankItem:
 @dataclass(frozen=True)
 class ImportProblem:
     where: str  #: ``file:line``, ``file:line:column``, ``sheet!row`` or ``file``
-    reason: str
+    reason: str  #: English, for people
+    #: stable, machine-readable name of the problem (``unclosed_answer_block``) that the
+    #: web layer can translate; ``""`` where a format does not give one
+    code: str = ""
 
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"
@@ -53,9 +56,9 @@ class ParseResult:
 class FormatError(ValueError):
     """The whole file cannot be read (wrong encoding, not XML, not a zip …)."""
 
-    def __init__(self, where: str, reason: str):
+    def __init__(self, where: str, reason: str, code: str = ""):
         super().__init__(f"{where}: {reason}")
-        self.problem = ImportProblem(where, reason)
+        self.problem = ImportProblem(where, reason, code)
 
 
 def decode_text(data: bytes, *, filename: str) -> str:
@@ -65,7 +68,8 @@ def decode_text(data: bytes, *, filename: str) -> str:
     instead of turning into mojibake.
     """
     if len(data) > MAX_FILE_BYTES:
-        raise FormatError(filename, f"file larger than {MAX_FILE_BYTES // 2**20} MB")
+        raise FormatError(filename, f"file larger than {MAX_FILE_BYTES // 2**20} MB",
+                          "file_too_large")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:
@@ -75,4 +79,5 @@ def decode_text(data: bytes, *, filename: str) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise FormatError(filename, f"not UTF-8 or GB18030 text (byte {exc.start})") from None
+        raise FormatError(filename, f"not UTF-8 or GB18030 text (byte {exc.start})",
+                          "not_text") from None
