@@ -220,6 +220,8 @@ def questions_import(path, bank_code, fmt, dry_run, valid_only, as_json) -> None
     else:
         for problem in report.problems:
             click.echo(f"FAIL {problem}", err=True)
+        for warning in report.warnings:
+            click.echo(f"WARN {warning}", err=True)
         verb = "would import" if dry_run else "imported"
         click.echo(f"{verb} {report.imported} into {bank.code}, {report.unchanged} unchanged, "
                    f"{report.skipped} skipped")

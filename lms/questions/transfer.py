@@ -53,6 +53,13 @@ class ParsedFile:
     format: str
     result: ParseResult
     header: object | None = None  #: the bank header (bank YAML only)
+    #: problems about items that were read but lost something (e.g. a partial-credit
+    #: short answer GIFT cannot carry into our model); they do not block the import
+    warnings: list[ImportProblem] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[ImportProblem]:
+        return [p for p in self.result.problems if p not in self.warnings]
 
 
 def parse_file(data: bytes, *, filename: str, fmt: str | None = None) -> ParsedFile:
@@ -63,10 +70,10 @@ def parse_file(data: bytes, *, filename: str, fmt: str | None = None) -> ParsedF
         parsed = module.parse(data, filename=filename)
     except FormatError as exc:
         return ParsedFile(fmt, ParseResult(problems=[exc.problem]))
-    if fmt == "yaml":
-        header, result = parsed
-        return ParsedFile(fmt, result, header)
-    return ParsedFile(fmt, parsed)
+    header, result = parsed if fmt == "yaml" else (None, parsed)
+    lossy = getattr(module, "LOSSY_CODES", frozenset())
+    return ParsedFile(fmt, result, header,
+                      warnings=[p for p in result.problems if p.code in lossy])
 
 
 @dataclass
@@ -76,11 +83,15 @@ class ImportReport:
     skipped: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
     problems: list[ImportProblem] = field(default_factory=list)
+    warnings: list[ImportProblem] = field(default_factory=list)
 
     def as_json(self) -> dict:
+        def listed(problems):
+            return [{"where": p.where, "reason": p.reason, "code": p.code} for p in problems]
+
         return {"imported": self.imported, "unchanged": self.unchanged,
                 "skipped": self.skipped, "by_type": self.by_type,
-                "problems": [{"where": p.where, "reason": p.reason} for p in self.problems]}
+                "problems": listed(self.problems), "warnings": listed(self.warnings)}
 
 
 def apply(bank: QuestionBank, parsed: ParsedFile, *, actor, valid_only: bool = False,
@@ -88,16 +99,16 @@ def apply(bank: QuestionBank, parsed: ParsedFile, *, actor, valid_only: bool = F
     """Import the parsed items into ``bank``: nothing at all when the file has
     problems, unless ``valid_only`` asks for the valid items alone."""
     result = parsed.result
-    report = ImportReport(problems=list(result.problems),
+    report = ImportReport(problems=parsed.blocking, warnings=list(parsed.warnings),
                           by_type=dict(Counter(_type(i) for i in result.items)))
-    if result.problems and not valid_only:
+    if report.problems and not valid_only:
         report.skipped = len(result.items)
         report.by_type = {}
         return report
     counts = services.import_items(bank, result.items, actor=actor, trust_status=trust_status,
                                    note=f"imported ({parsed.format})")
     report.imported, report.unchanged = counts.imported, counts.unchanged
-    report.skipped = len({p.where for p in result.problems})
+    report.skipped = len({p.where for p in report.problems})
     return report
 
 

@@ -141,3 +141,20 @@ def test_stats_report_approved_questions_by_domain_and_type(app):
     data = json.loads(app.test_cli_runner().invoke(args=["lms", "stats", "--json"]).output)
     assert data["questions_approved"]["union_law"] == 2
     assert data["questions_approved_by_type"] == {"single_choice": 1, "true_false": 1}
+
+
+GIFT = """// [id:g-1]
+::建会::会员多少人以上应当建立基层工会委员会？{=二十五人 ~五十人}
+
+::partial::工会的基本职责是什么？{=维护职工合法权益 =%50%维权}
+"""
+
+
+def test_gift_file_with_only_lossy_warnings_imports(app, tmp_path):
+    bank = services.create_bank(code="g-bank", title="GIFT", domain="union_law")
+    db.session.commit()
+    path = tmp_path / "x.gift"
+    path.write_text(GIFT, encoding="utf-8")
+    report = json.loads(cli(app, "import", str(path), "--bank", "g-bank", "--json").output)
+    assert report["imported"] == 2 and report["problems"] == []
+    assert [w["code"] for w in report["warnings"]] == ["lossy_partial_answer"]
