@@ -151,7 +151,7 @@ GIFT = """// [id:g-1]
 
 
 def test_gift_file_with_only_lossy_warnings_imports(app, tmp_path):
-    bank = services.create_bank(code="g-bank", title="GIFT", domain="union_law")
+    services.create_bank(code="g-bank", title="GIFT", domain="union_law")
     db.session.commit()
     path = tmp_path / "x.gift"
     path.write_text(GIFT, encoding="utf-8")
