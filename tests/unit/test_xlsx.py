@@ -13,6 +13,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lms.domain.items import (
     Blank,
@@ -163,6 +165,9 @@ def test_true_false_answers(answer, expected):
     ("１２００＋－５", D(1200), D(5), ToleranceKind.ABSOLUTE, None),
     ("-3.5+/-0.5 ℃", D("-3.5"), D("0.5"), ToleranceKind.ABSOLUTE, "℃"),
     ("200±1.5%", D(200), D("0.015"), ToleranceKind.RELATIVE, None),
+    ("200±1.5% %", D(200), D("0.015"), ToleranceKind.RELATIVE, "%"),
+    ("50±1 %", D(50), D(1), ToleranceKind.ABSOLUTE, "%"),
+    ("50％", D(50), D(0), ToleranceKind.ABSOLUTE, "％"),
 ])
 def test_numeric_answer_syntax(answer, value, tolerance, kind, unit):
     [item] = parse(workbook([row("数值题", "多少？", answer)])).items
@@ -398,6 +403,80 @@ def test_export_writes_text_as_text_and_numbers_as_numbers():
     assert parse(data).items[0].external_id == "007"
 
 
+# text as a cell holds it: no control characters, no surrounding white space (parse trims)
+cell_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                    max_size=10).map(str.strip).filter(bool)
+answer_text = cell_text.filter(lambda t: not any(c in t for c in "|｜;；"))
+word = st.text("工会法律职工权益", min_size=1, max_size=4)
+amounts = st.decimals(D("0.01"), D(50), places=2)
+
+
+@st.composite
+def sheet_items(draw):
+    """Items whose every field the sheet holds (see the module docstring)."""
+    common = {"stem": draw(cell_text), "explanation": draw(cell_text | st.just(""))}
+    kind = draw(st.sampled_from(["single", "multiple", "true_false", "fill", "numeric",
+                                 "essay", "description"]))
+    points = draw(amounts)
+    if kind in ("single", "multiple"):
+        texts = draw(st.lists(cell_text, min_size=2, max_size=8))
+        right = draw(st.sets(st.integers(0, len(texts) - 1), min_size=1,
+                             max_size=1 if kind == "single" else len(texts)))
+        choices = tuple(Choice(letter, text, D(100) if n in right else D(0))
+                        for n, (letter, text) in enumerate(zip("ABCDEFGH", texts,
+                                                               strict=False)))
+        cls = SingleChoiceSpec if kind == "single" else MultipleChoiceSpec
+        spec = cls(points=points, choices=choices, **common)
+    elif kind == "true_false":
+        spec = TrueFalseSpec(points=points, answer=draw(st.booleans()), **common)
+    elif kind == "fill":
+        groups = draw(st.lists(st.lists(answer_text, min_size=1, max_size=3, unique=True),
+                               min_size=1, max_size=3))
+        stem = common["stem"].replace("[[", "").replace("_", "") + "".join(
+            f" [[{n}]]" for n in range(1, len(groups) + 1))
+        spec = FillBlankSpec(stem=stem, explanation=common["explanation"], points=points,
+                             blanks=tuple(Blank(n, accepted=tuple(g))
+                                          for n, g in enumerate(groups, 1)))
+    elif kind == "numeric":
+        relative = draw(st.booleans())
+        tolerance = draw(st.decimals(D("0.01") if relative else D(0), D(5), places=2))
+        spec = NumericSpec(points=points, unit=draw(st.sampled_from([None, "元", "天", "%"])),
+                           answers=(NumericAnswer(
+                               draw(st.decimals(D(-99999), D(99999), places=3)), tolerance,
+                               ToleranceKind.RELATIVE if relative else ToleranceKind.ABSOLUTE),),
+                           **common)
+    elif kind == "essay":
+        parts = draw(st.lists(amounts, min_size=1, max_size=3))
+        if len(parts) == 1 and draw(st.booleans()):
+            rubric = (RubricCriterion("overall", "评分要点", parts[0], draw(cell_text)),)
+        else:
+            rubric = tuple(RubricCriterion(f"c{n}", draw(word), part, draw(word | st.just("")))
+                           for n, part in enumerate(parts, 1))
+        spec = EssaySpec(points=sum(parts), rubric=rubric, **common)
+    else:
+        spec = DescriptionSpec(**common)
+    return BankItem(
+        spec=spec, external_id=draw(cell_text | st.none()),
+        category="/".join(draw(st.lists(word, max_size=3))),
+        tags=tuple(draw(st.lists(word, max_size=3, unique=True))),
+        difficulty=draw(st.none() | st.integers(1, 5)),
+        statutes=tuple({"law": law, "version": "", "articles": [f"第{n}条" for n in arts]}
+                       for law, arts in draw(st.lists(st.tuples(
+                           word, st.lists(st.sampled_from("一二三十"), max_size=2)),
+                           max_size=2))))
+
+
+@given(items=st.lists(sheet_items(), min_size=1, max_size=4))
+@settings(max_examples=100, deadline=None)
+def test_anything_the_sheet_holds_round_trips(items):
+    result = parse(xlsx.export(items))
+    assert result.problems == []
+    for item, back in zip(items, result.items, strict=True):
+        assert back.spec == item.spec
+        for name in ("external_id", "category", "tags", "difficulty", "statutes"):
+            assert getattr(back, name) == getattr(item, name), name
+
+
 @pytest.mark.parametrize(("spec", "reason"), [
     (samples.matching(), "matching (GH-002): the sheet has no column layout"),
     (samples.ordering(), "ordering"), (samples.parametric(), "parametric"),
@@ -431,6 +510,15 @@ def test_items_the_sheet_cannot_hold_are_refused_by_name(spec, reason):
     assert "#2 " in str(caught.value) and "(GH-002)" in str(caught.value)
     assert reason in str(caught.value)
     assert "#1" not in str(caught.value)
+
+
+def test_text_a_cell_cannot_hold_is_refused():
+    items = [bank(samples.matching()), bank(TrueFalseSpec(stem="a\x01b", points=D(1),
+                                                          answer=True), 2)]
+    with pytest.raises(ValueError, match=r"#2 true_false \(GH-002\): a text with a control"):
+        xlsx.export(items)
+    with pytest.raises(ValueError, match="longer than Excel's 32767"):
+        xlsx.export([bank(TrueFalseSpec(stem="长" * 32768, points=D(1), answer=True))])
 
 
 @pytest.mark.parametrize(("meta", "reason"), [

@@ -74,9 +74,11 @@ no place for, and a round trip therefore resets: ``unit_policy``; blank
 ``fold_width`` / ``ignore_spaces`` (the model's defaults on import); blank
 weights come back scaled so the smallest is 1 (same shares of the points);
 a blank with a pattern and no accepted answer comes back case-sensitive
-(QTI patternMatch is);
+(QTI patternMatch is); accepted answers come back trimmed and each once (QTI
+mapping keys are unique; scoring trims anyway);
 numeric answers come back best weight first; an empty title becomes the start
-of the stem; choice ids that are not QTI identifiers become ``choice_N``.
+of the stem; choice ids that are not QTI identifiers become ``choice_N``. Text
+with a control character XML cannot hold makes `export` raise `ValueError`.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from posixpath import dirname
 from urllib.parse import unquote
 
@@ -220,6 +222,10 @@ SKIPPED = frozenset({"feedbackBlock", "feedbackInline", "modalFeedback", "templa
 
 
 # ---------------------------------------------------------------- numbers
+
+#: a blank's share of the points is written to 12 significant digits, so the shares keep
+#: the blanks' weight ratios even for an item worth 0.01
+SHARE_DIGITS = Context(prec=12, rounding=ROUND_HALF_UP)
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -1573,10 +1579,20 @@ def export(items: Iterable[BankItem]) -> bytes:
                          "fill-in-blank, numeric, essay and description items")
     identifiers = _identifiers(items)
     files: list[tuple[str, bytes]] = []
+    unwritable = []
     for n, (item, identifier) in enumerate(zip(items, identifiers, strict=True), 1):
         stem = identifier if SAFE_FILE_NAME.fullmatch(identifier) else f"item-{n:04d}"
-        files.append((f"items/{stem}.xml", _xml(_item_element(item, identifier))))
-    manifest = _xml(_manifest(items, files))
+        try:
+            files.append((f"items/{stem}.xml", _xml(_item_element(item, identifier))))
+        except _Unwritable as err:
+            unwritable.append(f"#{n}: {err}")
+    if unwritable:
+        raise ValueError("QTI export cannot write these items: " + "; ".join(unwritable))
+    try:
+        manifest = _xml(_manifest(items, files))
+    except _Unwritable as err:
+        raise ValueError(f"QTI export cannot write the metadata (tags, category, statutes): "
+                         f"{err}") from None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, content in [("imsmanifest.xml", manifest), *files]:
@@ -1629,10 +1645,24 @@ def _indent(element: ET.Element, level: int = 0) -> None:
     element[-1].tail = "\n" + "  " * level
 
 
+class _Unwritable(ValueError):
+    pass
+
+
+#: characters XML 1.0 cannot hold at all (and lone surrogates, which UTF-8 cannot)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml(element: ET.Element) -> bytes:
     _indent(element)
-    return (b'<?xml version="1.0" encoding="UTF-8"?>\n'
-            + ET.tostring(element, encoding="unicode").encode("utf-8") + b"\n")
+    text = ET.tostring(element, encoding="unicode")
+    bad = _NOT_XML.search(text)
+    if bad:
+        raise _Unwritable(f"its text contains the control character U+{ord(bad.group()):04X}, "
+                          "which XML cannot hold")
+    # a raw CR would come back as LF (XML normalises line ends); a reference keeps it
+    text = text.replace("\r", "&#13;")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + text.encode("utf-8") + b"\n"
 
 
 def _sub(parent: ET.Element, tag: str, attrib: dict[str, str] | None = None,
@@ -1749,7 +1779,7 @@ def _choice_ids(choices: tuple[Choice, ...]) -> list[str]:
 
 def _item_element(item: BankItem, identifier: str) -> ET.Element:
     spec = item.spec
-    title = item.title or _collapse(spec.stem).strip()[:40]
+    title = item.title.strip() or _collapse(spec.stem).strip()[:40].strip()
     root = ET.Element("assessmentItem", {
         "xmlns": QTI21, "xmlns:xsi": XSI, "xsi:schemaLocation": f"{QTI21} {QTI21_XSD}",
         "identifier": identifier, "title": title, "adaptive": "false",
@@ -1844,11 +1874,12 @@ def _write_fill_blank(root: ET.Element, spec: FillBlankSpec) -> None:
 
     shares = {}
     for blank in spec.blanks:
-        share = (spec.points * blank.weight / total).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+        share = SHARE_DIGITS.create_decimal(spec.points * blank.weight / total)
         shares[blank.number] = share
-        _declare(root, name(blank.number), "single", "string", list(blank.accepted[:1]),
-                 [(text, share, blank.case_sensitive) for text in blank.accepted],
-                 upper=None if blank.accepted else share)
+        accepted = list(dict.fromkeys(text.strip() for text in blank.accepted))  # unique keys
+        _declare(root, name(blank.number), "single", "string", accepted[:1],
+                 [(text, share, blank.case_sensitive) for text in accepted],
+                 upper=None if accepted else share)
     _outcomes(root, spec.points, spec.explanation)
     body = _sub(root, "itemBody")
 

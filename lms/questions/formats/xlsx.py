@@ -18,9 +18,10 @@ Columns of 题目 (found by their header, in any order; 题型 and 题干 are re
 答案        单选 ``B``; 多选 ``ACD`` (``A,C,D`` and ``A、C、D`` too); 判断 ``对``/``错``
             (正确/错误, √/×, T/F, TRUE/FALSE); 填空 ``答案1|备选答案；答案2`` (blanks
             separated by ``；`` or ``;``, alternatives by ``|``); 数值 ``1200±5 元``
-            (``1200``, ``1200元``, ``200±1%``: absolute or relative tolerance, an
-            optional unit); 简答/论述: the marking guidance, either free text (one
-            rubric criterion 评分要点 worth all the points) or one criterion a line,
+            (``1200``, ``1200元``, ``1,200 ± 5元``; ``200±1%`` with ``%`` right after
+            the tolerance is relative, ``200±1 %`` has the unit %); 简答/论述: the
+            marking guidance, either free text (one rubric criterion 评分要点 worth
+            all the points) or one criterion a line,
             ``法律依据（4分）：说明`` whose points add up to 分值; 说明: empty
 解析        the explanation shown after the exam
 难度        1–5, may be empty
@@ -52,7 +53,8 @@ weights, partial scoring, no pattern), numeric (one answer, unit optional),
 essay and description items. Anything else — matching, ordering, parametric,
 case study, partial-credit choices, blank patterns, numeric part credit … —
 makes `export` raise `ValueError` naming every such item and why; nothing is
-written then. The sheet has no place for, and a round trip resets: the title;
+written then (also for text with a control character, or longer than a cell
+holds). The sheet has no place for, and a round trip resets: the title;
 choice ids (they become A, B, …); ``shuffle`` (on); all-or-nothing weights
 (100 for each correct choice); ``word_limit``; rubric criterion ids (``c1``…,
 or ``overall`` for a single 评分要点). Text cells that start with ``=`` are
@@ -74,6 +76,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -143,9 +146,12 @@ _UNDERSCORES = re.compile(r"_{3,}|＿{2,}")
 _LETTER_SEPARATORS = re.compile(r"[\s,，、;；/]+")
 _TAG_SEPARATORS = re.compile(r"[,，、]")
 _UNSIGNED = r"(?:\d+(?:\.\d*)?|\.\d+)"
+#: value (thousands commas allowed), ± tolerance with ``%`` right after it for a relative
+#: one, then the unit; ``200±1%`` is relative, ``200±1 %`` has the unit %
 _NUMERIC_ANSWER = re.compile(
-    rf"(?P<value>[+-]?{_UNSIGNED})\s*(?:(?:±|\+/-|\+-)\s*(?P<tolerance>{_UNSIGNED})\s*"
-    r"(?P<percent>%)?)?\s*(?P<unit>.*)", re.DOTALL)
+    r"(?P<value>[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|" + _UNSIGNED + "))"
+    rf"\s*(?:(?:±|\+/-|\+-)\s*(?P<tolerance>{_UNSIGNED})(?P<percent>%)?)?\s*(?P<unit>.*)",
+    re.DOTALL)
 _CRITERION = re.compile(r"(?P<name>[^\n]+?)\s*[（(]\s*(?P<points>\d+(?:\.\d+)?)\s*分\s*[）)]"
                         r"\s*[:：]?\s*(?P<description>[^\n]*)")
 _STATUTE = re.compile(r"(?P<law>[^（(第]+?)\s*(?:[（(](?P<version>[^）)]*)[）)])?"
@@ -474,18 +480,18 @@ def _numeric(common: dict, points: Decimal, options: list[str], answer: Any) -> 
     if isinstance(answer, int | float) and not isinstance(answer, bool):
         return NumericSpec(points=points, **common,
                            answers=(NumericAnswer(Decimal(_cell_text(answer))),))
-    text = _cell_text(answer).translate(_NUMBER_WIDTH)
-    text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    original = _cell_text(answer)
+    text = original.translate(_NUMBER_WIDTH)  # one character for one: positions still match
     match = _NUMERIC_ANSWER.fullmatch(text)
     if not text or match is None:
-        shown = f"'{_cell_text(answer)}'" if text else "empty"
+        shown = f"'{original}'" if text else "empty"
         raise _RowError(f"答案 of a 数值题 must look like 1200±5 元, not {shown}")
-    value = Decimal(match.group("value"))
+    value = Decimal(match.group("value").replace(",", ""))
     tolerance = Decimal(match.group("tolerance") or 0)
     kind = ToleranceKind.ABSOLUTE
     if match.group("percent"):
         tolerance, kind = tolerance / HUNDRED, ToleranceKind.RELATIVE
-    unit = match.group("unit").strip() or None
+    unit = original[match.start("unit"):].strip() or None
     return NumericSpec(points=points, **common, unit=unit, answers=(
         NumericAnswer(value, tolerance=tolerance, tolerance_kind=kind),))
 
@@ -529,7 +535,7 @@ HELP_ROWS = (
     ("选项A～选项H", "单选题、多选题的选项，从选项A起连续填写，至少两项；其他题型留空。"),
     ("答案", "单选：B；多选：ACD（也可写 A,C,D 或 A、C、D）；判断：对 / 错（正确/错误、√/×）；"
              "填空：答案1|备选答案；答案2（各空用“；”分隔，同一空的备选答案用“|”分隔）；"
-             "数值：1200±5 元（也可写 1200、1200元、200±1%）；"
+             "数值：1200±5 元（也可写 1200、1200元；200±1% 中 % 紧跟误差，表示 1% 的相对误差）；"
              "简答/论述：评分要点，可整段书写，或每行一条“法律依据（4分）：说明”，各条分值之和等于分值；"
              "说明：留空。"),
     ("解析", "选填。考后向学员显示的解析。"),
@@ -747,18 +753,22 @@ def export(items: Iterable[BankItem]) -> bytes:
     items = list(items)
     rows, refused = [], []
     for n, item in enumerate(items, 1):
+        label = f"#{n} {item.spec.item_type.value}" + (
+            f" ({item.external_id})" if item.external_id else "")
         try:
-            rows.append(_row(item))
+            row = _row(item)
+            texts = [value for value in row if isinstance(value, str)]
+            if any(len(text) > MAX_CELL_CHARACTERS for text in texts):
+                raise _Refused(f"a text longer than Excel's {MAX_CELL_CHARACTERS} characters "
+                               "per cell")
+            if any(ILLEGAL_CHARACTERS_RE.search(text) for text in texts):
+                raise _Refused("a text with a control character a cell cannot hold")
         except _Refused as why:
-            label = f"#{n} {item.spec.item_type.value}"
-            refused.append(label + (f" ({item.external_id})" if item.external_id else "")
-                           + f": {why}")
-    too_long = [f"#{n}" for n, row in enumerate(rows, 1)
-                if any(len(str(text)) > MAX_CELL_CHARACTERS for text in row)]
-    if refused or too_long:
-        reasons = refused + [f"{n}: a text longer than Excel's {MAX_CELL_CHARACTERS} "
-                             "characters per cell" for n in too_long]
-        raise ValueError("XLSX export cannot hold these items: " + "; ".join(reasons))
+            refused.append(f"{label}: {why}")
+        else:
+            rows.append(row)
+    if refused:
+        raise ValueError("XLSX export cannot hold these items: " + "; ".join(refused))
     workbook, sheet = _workbook()
     for number, row in enumerate(rows, 2):
         for column, value in enumerate(row, 1):
