@@ -158,3 +158,14 @@ def test_gift_file_with_only_lossy_warnings_imports(app, tmp_path):
     report = json.loads(cli(app, "import", str(path), "--bank", "g-bank", "--json").output)
     assert report["imported"] == 2 and report["problems"] == []
     assert [w["code"] for w in report["warnings"]] == ["lossy_partial_answer"]
+
+
+def test_qti_notes_are_warnings_not_blockers():
+    from lms.questions import transfer
+
+    item = (Path(__file__).parents[1] / "data" / "qti" / "single_map_response.xml").read_bytes()
+    with_image = item.replace(b"</itemBody>",
+                              b'<p><img src="missing.png" alt="x"/></p></itemBody>', 1)
+    parsed = transfer.parse_file(with_image, filename="item.xml")
+    assert parsed.format == "qti" and len(parsed.result.items) == 1
+    assert parsed.blocking == [] and parsed.warnings, parsed.result.problems
