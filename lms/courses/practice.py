@@ -166,6 +166,14 @@ class QuizItem:
         """The item's form field name (see `lms.domain.practice`)."""
         return f"q{self.number}"
 
+    def texts(self, part: str) -> dict[str, str]:
+        """Id → text of the shown ``choices``, ``lefts``, ``rights`` or ``items``."""
+        return {entry["id"]: entry["text"] for entry in self.view.get(part, [])}
+
+    def letters(self) -> dict[str, str]:
+        """Choice id → the letter it is shown with (A, B … in the order shown)."""
+        return {entry["id"]: chr(ord("A") + i) for i, entry in enumerate(self.view["choices"])}
+
     @property
     def explanation_html(self) -> str:
         return render_markdown(self.spec.explanation)
@@ -215,6 +223,13 @@ def items_of(attempt: PracticeAttempt) -> list[QuizItem]:
     return items
 
 
+def attempt_module(view: Outline, attempt: PracticeAttempt) -> dict:
+    """The module content (with its ``quiz``) of the version the attempt was drawn from."""
+    version = view.version if attempt.course_version_id == view.version.id \
+        else attempt.course_version
+    return next(m for m in version.content["modules"] if m["uid"] == attempt.module_uid)
+
+
 @dataclass(frozen=True)
 class Outcome:
     summary: rules.Summary
@@ -238,10 +253,8 @@ def submit(user, view: Outline, attempt: PracticeAttempt, form: dict[str, list[s
                                                                 item.prefix)
                  for item in items}
     results = [_score(item, responses[str(item.version.id)]) for item in items]
-    version = view.version if attempt.course_version_id == view.version.id \
-        else attempt.course_version
-    quiz = next(m["quiz"] for m in version.content["modules"] if m["uid"] == attempt.module_uid)
-    summary = rules.summarise(results, quiz["pass_percent"])
+    summary = rules.summarise(results, attempt_module(view, attempt)["quiz"]["pass_percent"])
+    module_uid = attempt.module_uid
     closed = db.session.execute(
         sa.update(PracticeAttempt)
         .where(PracticeAttempt.id == attempt.id, PracticeAttempt.submitted_at.is_(None))
@@ -252,8 +265,8 @@ def submit(user, view: Outline, attempt: PracticeAttempt, form: dict[str, list[s
         raise InvalidTransition("attempt already submitted")
     db.session.expire(attempt)  # read back what the guarded update wrote
     if summary.passed:
-        before = view.quiz_status(attempt.module_uid)
+        before = view.quiz_status(module_uid)
         best = max(before.best_percent or summary.percent, summary.percent)
-        view.quizzes[attempt.module_uid] = rules.QuizStatus(before.attempts + 1, best, True)
+        view.quizzes[module_uid] = rules.QuizStatus(before.attempts + 1, best, True)
     return Outcome(summary, summary.passed and learning.complete_if_done(user, view,
                                                                         today=today))
