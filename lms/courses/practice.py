@@ -43,7 +43,7 @@ _TYPES = sorted(t.value for t in rules.PRACTICE_TYPES)
 # -- the pool ---------------------------------------------------------------------
 
 
-def _eligible(bank_id: int):
+def eligible_versions(bank_id: int):
     """Approved versions of the bank's live questions whose type a practice quiz takes.
 
     Joined from `Question` to the version it serves (``approved_version``); the
@@ -61,18 +61,19 @@ def _tagged(tags: list[str]):
 
 def pool(bank_id: int, tags: list[str]) -> list[int]:
     """Ids of the versions a quiz on ``tags`` (any of them) may draw."""
-    return list(db.session.scalars(_eligible(bank_id).where(Question.id.in_(_tagged(tags)))))
+    query = eligible_versions(bank_id).where(Question.id.in_(_tagged(tags)))
+    return list(db.session.scalars(query))
 
 
 def available(bank_id: int, tags: list[str]) -> int:
     """How many items a quiz on ``tags`` can draw from the bank."""
-    query = _eligible(bank_id).where(Question.id.in_(_tagged(tags))).subquery()
+    query = eligible_versions(bank_id).where(Question.id.in_(_tagged(tags))).subquery()
     return db.session.scalar(sa.select(sa.func.count()).select_from(query)) or 0
 
 
 def tag_counts(bank_id: int) -> list[tuple[str, int]]:
     """Each knowledge point of the bank with the number of items a quiz could draw."""
-    eligible = _eligible(bank_id).add_columns(Question.id.label("question_id")).subquery()
+    eligible = eligible_versions(bank_id).add_columns(Question.id.label("question_id")).subquery()
     rows = db.session.execute(
         sa.select(QuestionTag.tag, sa.func.count())
         .join(eligible, eligible.c.question_id == QuestionTag.question_id)
