@@ -12,6 +12,7 @@ from lms.courses.models import (
     Lesson,
     LessonProgress,
     Module,
+    PracticeAttempt,
 )
 from lms.notifications.models import OutboxMessage
 from lms.questions.models import (
@@ -25,5 +26,5 @@ from lms.questions.models import (
 
 __all__ = ["Attachment", "AuditEntry", "Category", "ConsentRecord", "Course", "CourseAssignment",
            "CourseVersion", "CreditEntry", "Enrollment", "Lesson", "LessonProgress", "Module",
-           "Organisation", "OutboxMessage", "Question", "QuestionBank", "QuestionReview",
-           "QuestionTag", "QuestionVersion", "RoleAssignment", "User"]
+           "Organisation", "OutboxMessage", "PracticeAttempt", "Question", "QuestionBank",
+           "QuestionReview", "QuestionTag", "QuestionVersion", "RoleAssignment", "User"]

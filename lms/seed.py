@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import sqlalchemy as sa
@@ -35,6 +37,90 @@ DEMO_USERS = (
 )
 
 
+#: Practice quizzes of the shipped courses: course code → (bank code, module key →
+#: words marking that module's questions in a question's category path or its
+#: knowledge points). The knowledge points themselves are read from the bank.
+QUIZ_PLANS: dict[str, tuple[str, dict[str, tuple[str, ...]]]] = {
+    "union-law": ("union-law", {
+        "organisation": ("组织", "建会", "组建", "筹建", "成立", "选举", "任期", "换届", "主席",
+                         "会员", "性质", "职责", "法人", "专职"),
+        "rights-duties": ("权利义务", "维权", "监督", "交涉", "处分", "解除", "辞退", "安全", "事故", "职业病",
+                          "争议", "调解", "仲裁", "停工", "劳动保护"),
+        "funds": ("经费", "拨缴", "追缴", "支付令", "财产", "资产", "审查", "预算"),
+        "cadre-protection": ("干部", "调动", "罢免", "延长", "报复", "撤职", "法律责任"),
+        "democracy-contracts": ("职工代表大会", "职代会", "民主", "厂务公开", "集体合同",
+                                "集体协商", "平等协商", "专项合同"),
+    }),
+}
+QUIZ_ITEMS = 5
+QUIZ_PASS_PERCENT = 60
+#: a module whose knowledge points give fewer usable questions gets no quiz
+QUIZ_MIN_POOL = 3
+
+
+def assign_tags(questions: Iterable[tuple[str, Iterable[str]]],
+                modules: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Module key → the knowledge points its quiz draws on.
+
+    Each question (category path, knowledge points) goes to the module whose
+    words it matches best — a word in the top category counts 3, further down
+    the path 2, in a knowledge point 1; ties go to the earlier module — and each
+    knowledge point to the module most of its questions went to.
+    """
+    votes: dict[str, Counter] = {}
+    order = list(modules)
+    for path, tags in questions:
+        tags = list(tags)
+        top, _, rest = (path or "").partition("/")
+        scores = {key: sum(3 * (w in top) + 2 * (w in rest) + sum(w in t for t in tags)
+                           for w in words) for key, words in modules.items()}
+        best = max(order, key=lambda key: (scores[key], -order.index(key)))
+        if scores[best]:
+            for tag in tags:
+                votes.setdefault(tag, Counter())[best] += 1
+    chosen: dict[str, list[str]] = {}
+    for tag in sorted(votes):
+        counts = votes[tag]
+        winner = max(order, key=lambda key: (counts[key], -order.index(key)))
+        chosen.setdefault(winner, []).append(tag)
+    return chosen
+
+
+def seed_practice_quizzes(course) -> None:
+    """Give the shipped course's modules their practice quizzes, when the bank is there.
+
+    Modules that already have a quiz keep it (an author may have changed it);
+    a module whose knowledge points yield too few usable questions gets none.
+    """
+    from lms.courses import authoring, practice
+    from lms.questions.models import Category, Question, QuestionBank, QuestionTag
+
+    plan = QUIZ_PLANS.get(course.code)
+    bank = plan and db.session.scalar(sa.select(QuestionBank).where(
+        QuestionBank.code == plan[0]))
+    if not plan or bank is None:
+        return
+    eligible = practice.eligible_versions(bank.id)
+    rows = db.session.execute(
+        sa.select(Question.id, Category.path, QuestionTag.tag)
+        .join(QuestionTag, QuestionTag.question_id == Question.id)
+        .outerjoin(Category, Category.id == Question.category_id)
+        .where(Question.approved_version_id.in_(eligible)))
+    questions: dict[int, tuple[str, list[str]]] = {}
+    for question_id, path, tag in rows:
+        questions.setdefault(question_id, (path or "", []))[1].append(tag)
+    tags_by_module = assign_tags(questions.values(), plan[1])
+    for module in course.modules:
+        tags = tags_by_module.get(module.uid)
+        if module.quiz_bank_id is not None or not tags:
+            continue
+        available = practice.available(bank.id, tags)
+        if available >= QUIZ_MIN_POOL:
+            authoring.set_module_quiz(module, bank_code=bank.code, tags=tags,
+                                      count=min(QUIZ_ITEMS, available),
+                                      pass_percent=QUIZ_PASS_PERCENT)
+
+
 def _organisation(code: str) -> Organisation | None:
     return db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
 
@@ -60,13 +146,17 @@ def seed_users() -> list[tuple[str, str]]:
 
 
 def seed_courses() -> list[str]:
-    """Import the courses shipped in the package and publish those that changed."""
+    """Import the courses shipped in the package and publish those that changed.
+
+    Their practice quizzes are set first, if the banks they draw on are loaded.
+    """
     from lms.courses import authoring
     from lms.courses.files import import_course, parse_course_dir, shipped_course_dirs
 
     published = []
     for folder in shipped_course_dirs():
         course = import_course(parse_course_dir(folder))
+        seed_practice_quizzes(course)
         if course.has_unpublished_changes:
             authoring.publish(course, actor=None)
             published.append(course.code)
@@ -114,7 +204,7 @@ def seed_demo() -> list[tuple[str, str]]:
     """Load every area's demo data; returns (role, e-mail) of the demo logins."""
     seed_organisations()
     logins = seed_users()
+    seed_question_banks()  # before the courses: their practice quizzes draw on the banks
     seed_courses()
     seed_assignments()
-    seed_question_banks()
     return logins

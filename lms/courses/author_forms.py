@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -59,6 +61,14 @@ ERROR_MESSAGES = {
     ("prerequisites", "unknown"): _l("There is no course with the code %(code)s."),
     ("prerequisites", "cycle"): _l("%(code)s cannot be a prerequisite: it already requires "
                                    "this course, directly or through other courses."),
+    ("bank", "unknown"): _l("Choose a question bank from the list."),
+    ("tags", "required"): _l("Enter at least one knowledge point."),
+    ("count", "range"): _l("The number of questions must be between 1 and %(max)s."),
+    ("count", "too_few"): _l("The bank has only %(available)s approved questions with these "
+                             "knowledge points (essay and case-study questions are not used in "
+                             "practice quizzes), fewer than the %(count)s asked for. Ask for at "
+                             "most %(available)s, or add knowledge points."),
+    ("pass_percent", "range"): _l("The pass mark is a percentage from 1 to 100."),
 }
 
 #: publication_problems() codes → the sentence shown in the publish panel.
@@ -66,6 +76,9 @@ PROBLEM_MESSAGES = {
     "no_modules": _l("The course has no module yet."),
     "empty_module": _l("The module “%(module)s” has no lesson."),
     "empty_lesson": _l("The lesson “%(lesson)s” has no text."),
+    "quiz_too_few": _l("The practice quiz of the module “%(module)s” asks for %(count)s "
+                       "questions, but its bank has only %(available)s approved questions with "
+                       "its knowledge points."),
 }
 
 STATUTE_MESSAGES = {
@@ -181,6 +194,27 @@ class LessonForm(FlaskForm):
         except InvalidStatuteLine as exc:
             self.parsed_statutes = None
             raise ValidationError(STATUTE_MESSAGES[exc.code] % {"line": exc.line}) from None
+
+
+TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+class QuizForm(FlaskForm):
+    """A module's practice quiz; the service checks the bank and what it can draw."""
+
+    bank = SelectField(_l("Question bank"), choices=[], validate_choice=False)
+    tags = StringField(_l("Knowledge points"), filters=[_text_filter],
+                       validators=[Length(max=1000)],
+                       description=_l("Questions carrying any of these knowledge points are "
+                                      "drawn. Separate them with commas or 、."))
+    count = IntegerField(_l("Questions per attempt"), validators=[InputRequired()],
+                         render_kw={"inputmode": "numeric", "min": 1, "max": 50})
+    pass_percent = IntegerField(_l("Pass mark (%)"), validators=[InputRequired()],
+                                render_kw={"inputmode": "numeric", "min": 1, "max": 100})
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in TAG_SEPARATORS.split(self.tags.data or "") if t.strip()]
 
 
 class AttachmentForm(FlaskForm):

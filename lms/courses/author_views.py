@@ -26,7 +26,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from lms.courses import authoring, storage
+from lms.courses import authoring, practice, storage
 from lms.courses.author_forms import (
     DOMAIN_LABELS,
     LEVEL_LABELS,
@@ -37,6 +37,7 @@ from lms.courses.author_forms import (
     LessonForm,
     NewCourseForm,
     PrerequisitesForm,
+    QuizForm,
     TitleForm,
     apply_error,
     problem_message,
@@ -47,6 +48,7 @@ from lms.domain.statutes import format_statutes
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db, login_manager
 from lms.permissions import can_author_courses, require_author_courses
+from lms.questions.models import QuestionBank
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -144,12 +146,43 @@ def _settings_data(course: Course) -> dict:
             "summary": course.summary, "credit_hours": course.credit_hours}
 
 
+def _quiz_data(module: Module, banks: dict[int, str]) -> dict:
+    if module.quiz_bank_id is None:
+        return {"count": 5, "pass_percent": 60}
+    return {"bank": banks.get(module.quiz_bank_id), "tags": "、".join(module.quiz_tags),
+            "count": module.quiz_count, "pass_percent": module.quiz_pass_percent}
+
+
+def _quiz_forms(course: Course, bound: tuple[str, QuizForm] | None):
+    """Each module's quiz form, and the knowledge points of the bank it names (or of the
+    only bank there is) so the author can see what to type: one query per bank shown."""
+    banks = db.session.execute(sa.select(QuestionBank.id, QuestionBank.code, QuestionBank.title)
+                               .order_by(QuestionBank.code)).all()
+    codes = {bank_id: code for bank_id, code, _title in banks}
+    ids = {code: bank_id for bank_id, code, _title in banks}
+    forms, hints, counted = {}, {}, {}
+    for module in course.modules:
+        prefix = f"quiz-{module.id}"
+        form = bound[1] if bound is not None and bound[0] == prefix else QuizForm(
+            formdata=None, prefix=prefix, data=_quiz_data(module, codes))
+        form.bank.choices = [SelectChoice(code, f"{code} · {title}") for _i, code, title in banks]
+        forms[module.id] = form
+        bank_id = ids.get(form.bank.data) or (banks[0][0] if len(banks) == 1 else None)
+        if bank_id is not None:
+            if bank_id not in counted:
+                counted[bank_id] = practice.tag_counts(bank_id)
+            hints[module.id] = (codes[bank_id], counted[bank_id])
+    return forms, hints, codes
+
+
 def _course_page(course: Course, *, settings_form=None, cover_form=None,
-                 prerequisites_form=None, bound: tuple[str, TitleForm] | None = None):
+                 prerequisites_form=None, bound: tuple[str, TitleForm] | None = None,
+                 quiz: tuple[str, QuizForm] | None = None):
     """The course page; a form that failed is passed in to show its errors and input.
 
     ``bound`` is a failed outline form (new module, rename, new lesson) with
-    its prefix, which tells which of the page's title forms it is.
+    its prefix, which tells which of the page's title forms it is; ``quiz`` a
+    failed module quiz form likewise.
     """
     others = db.session.execute(sa.select(Course.code, Course.title)
                                 .where(Course.id != course.id).order_by(Course.code)).all()
@@ -165,6 +198,7 @@ def _course_page(course: Course, *, settings_form=None, cover_form=None,
         return TitleForm(formdata=None, prefix=prefix, data={"title": title})
 
     latest = course.published_version.number if course.published_version else 0
+    quiz_forms, quiz_hints, bank_codes = _quiz_forms(course, quiz)
     return render_template(
         "author/course.html", course=course, latest=latest,
         settings_form=settings_form if settings_form is not None else CourseSettingsForm(
@@ -174,6 +208,7 @@ def _course_page(course: Course, *, settings_form=None, cover_form=None,
         new_module_form=title_form("new-module"),
         rename_forms={m.id: title_form(f"rename-{m.id}", m.title) for m in course.modules},
         lesson_forms={m.id: title_form(f"lesson-{m.id}") for m in course.modules},
+        quiz_forms=quiz_forms, quiz_hints=quiz_hints, bank_codes=bank_codes,
         problems=[problem_message(code, params)
                   for code, params in authoring.publication_problems(course)],
         status_labels=STATUS_LABELS, limits=LIMITS)
@@ -347,6 +382,38 @@ def add_lesson(module_id: int):
                   "success")
             return redirect(_lesson_url(lesson))
     return _course_page(course, bound=(prefix, form))
+
+
+@bp.post("/modules/<int:module_id>/quiz")
+def set_module_quiz(module_id: int):
+    module = _get(Module, module_id)
+    course = _course_with_outline(module.course_id)
+    prefix = f"quiz-{module.id}"
+    form = QuizForm(prefix=prefix)
+    if form.validate_on_submit():
+        try:
+            authoring.set_module_quiz(module, bank_code=form.bank.data or "",
+                                      tags=form.tag_list, count=form.count.data,
+                                      pass_percent=form.pass_percent.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Practice quiz of “%(title)s” saved. Learners get it when you publish.",
+                    title=module.title), "success")
+            return redirect(_course_url(course, f"module-{module.id}"))
+    return _course_page(course, quiz=(prefix, form))
+
+
+@bp.post("/modules/<int:module_id>/quiz/delete")
+def clear_module_quiz(module_id: int):
+    module = _get(Module, module_id)
+    authoring.clear_module_quiz(module)
+    db.session.commit()
+    flash(_("Practice quiz of “%(title)s” removed from the draft.", title=module.title),
+          "success")
+    return redirect(_course_url(module.course, f"module-{module.id}"))
 
 
 @bp.post("/lessons/<int:lesson_id>/move")

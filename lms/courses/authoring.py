@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from lms.audit import services as audit
-from lms.courses import storage
+from lms.courses import practice, storage
 from lms.courses.models import (
     Attachment,
     Course,
@@ -30,9 +30,11 @@ from lms.domain.identity import normalise_text
 from lms.domain.markdown import render_markdown
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db
+from lms.questions.models import QuestionBank
 
 CODE_SHAPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 MAX_CREDIT_HOURS = Decimal("200")
+MAX_QUIZ_ITEMS = 50
 
 
 class StaleEdit(InvalidTransition):
@@ -163,6 +165,40 @@ def delete_module(module: Module) -> None:
     _touch(course)
 
 
+def set_module_quiz(module: Module, *, bank_code: str, tags: list[str], count: int,
+                    pass_percent: int) -> None:
+    """Give the module a practice quiz (or change it): ``count`` items drawn from the
+    approved questions of bank ``bank_code`` tagged with any of ``tags``.
+
+    Refused unless the bank exists and can draw ``count`` items right now
+    (``ValidationFailed("count", "too_few", available=…)`` says how many it can).
+    """
+    bank = db.session.scalar(sa.select(QuestionBank).where(
+        QuestionBank.code == normalise_text(bank_code or "").lower()))
+    if bank is None:
+        raise ValidationFailed("bank", "unknown")
+    tags = list(dict.fromkeys(t for t in (normalise_text(t) for t in tags) if t))
+    if not tags:
+        raise ValidationFailed("tags", "required")
+    if not 1 <= count <= MAX_QUIZ_ITEMS:
+        raise ValidationFailed("count", "range", max=MAX_QUIZ_ITEMS)
+    if not 1 <= pass_percent <= 100:
+        raise ValidationFailed("pass_percent", "range")
+    can_draw = practice.available(bank.id, tags)
+    if can_draw < count:
+        raise ValidationFailed("count", "too_few", available=can_draw, count=count)
+    module.quiz_bank_id, module.quiz_tags = bank.id, tags
+    module.quiz_count, module.quiz_pass_percent = count, pass_percent
+    _touch(module.course)
+
+
+def clear_module_quiz(module: Module) -> None:
+    """The module has no practice quiz any more (from the next published version)."""
+    module.quiz_bank_id, module.quiz_tags = None, []
+    module.quiz_count = module.quiz_pass_percent = None
+    _touch(module.course)
+
+
 def add_lesson(module: Module, *, title: str, uid: str | None = None) -> Lesson:
     title = normalise_text(title)
     if not title:
@@ -255,6 +291,9 @@ def publication_problems(course: Course) -> list[tuple[str, dict]]:
         for lesson in module.lessons:
             if not lesson.body_md.strip():
                 problems.append(("empty_lesson", {"lesson": lesson.title}))
+    for module, can_draw in practice.shortfalls(course):
+        problems.append(("quiz_too_few", {"module": module.title, "available": can_draw,
+                                          "count": module.quiz_count}))
     return problems
 
 
@@ -266,8 +305,25 @@ def _without_title_heading(body: str, title: str) -> str:
     return body
 
 
+def _quiz_content(course: Course) -> dict[int, dict]:
+    """Module id → its frozen quiz settings, for the modules that have one."""
+    with_quiz = [m for m in course.modules if m.quiz_bank_id is not None]
+    if not with_quiz:
+        return {}
+    codes = dict(db.session.execute(sa.select(QuestionBank.id, QuestionBank.code).where(
+        QuestionBank.id.in_({m.quiz_bank_id for m in with_quiz}))).all())
+    return {m.id: {"quiz": {"bank": codes[m.quiz_bank_id], "tags": list(m.quiz_tags),
+                            "count": m.quiz_count, "pass_percent": m.quiz_pass_percent}}
+            for m in with_quiz}
+
+
 def snapshot(course: Course) -> dict:
-    """The draft as learners will see it: outline plus rendered, sanitised lessons."""
+    """The draft as learners will see it: outline plus rendered, sanitised lessons.
+
+    A module with a practice quiz carries its settings under ``quiz``; modules
+    without one have no such key, so versions from before quizzes compare equal.
+    """
+    quizzes = _quiz_content(course)
     return {
         "code": course.code,
         "title": course.title,
@@ -279,7 +335,7 @@ def snapshot(course: Course) -> dict:
         "cover_sha256": course.cover_sha256,
         "prerequisites": [c.code for c in course.prerequisites],
         "modules": [
-            {"uid": m.uid, "title": m.title, "lessons": [
+            {"uid": m.uid, "title": m.title, **quizzes.get(m.id, {}), "lessons": [
                 lesson_content(uid=lesson.uid, title=lesson.title, minutes=lesson.minutes,
                                body_md=lesson.body_md, statutes=lesson.statutes,
                                attachments=lesson.attachments)

@@ -1,7 +1,9 @@
 """Studying: catalogue, enrolment, progress, completion and the credit-hours ledger.
 
 Learners only read published versions (`CourseVersion.content`); progress is
-keyed by lesson uid so it survives new versions.
+keyed by lesson uid so it survives new versions. A course is complete when
+every lesson is read and every module practice quiz has a passed attempt
+(`lms.courses.practice` runs the quizzes).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from lms.courses.models import (
     Enrollment,
     LessonProgress,
     Level,
+    PracticeAttempt,
 )
 from lms.db_base import utcnow
+from lms.domain.practice import QuizStatus
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db
 
@@ -101,6 +105,8 @@ class Outline:
     #: uids of completed lessons, kept apart from the rows so reading them after a
     #: commit (which expires the rows) costs no query per lesson
     done: set[str] = field(default_factory=set)
+    #: module uid → the learner's record on that module's practice quiz
+    quizzes: dict[str, QuizStatus] = field(default_factory=dict)
 
     def __post_init__(self):
         self.done = {uid for uid, p in self.progress.items() if p.completed_at is not None}
@@ -120,6 +126,40 @@ class Outline:
     def percent(self) -> int:
         total = len(self.lessons)
         return round(100 * self.done_count / total) if total else 0
+
+    @property
+    def quiz_modules(self) -> list[dict]:
+        """The modules that have a practice quiz (their content carries ``quiz``)."""
+        return [m for m in self.version.content["modules"] if m.get("quiz")]
+
+    def quiz_status(self, module_uid: str) -> QuizStatus:
+        return self.quizzes.get(module_uid) or QuizStatus()
+
+    @property
+    def passed_quiz_count(self) -> int:
+        return sum(1 for m in self.quiz_modules if self.quiz_status(m["uid"]).passed)
+
+    @property
+    def quizzes_passed(self) -> bool:
+        return self.passed_quiz_count == len(self.quiz_modules)
+
+    @property
+    def requirements_met(self) -> bool:
+        """Every lesson read and every module quiz passed: the course is complete."""
+        return self.done_count == len(self.lessons) and self.quizzes_passed
+
+    def find_module(self, uid: str) -> dict:
+        module = next((m for m in self.version.content["modules"] if m["uid"] == uid), None)
+        if module is None:
+            raise NotFound()
+        return module
+
+    def quiz_after(self, lesson_uid: str) -> dict | None:
+        """The module whose quiz comes right after ``lesson_uid`` (its last lesson)."""
+        module, _lesson, _index = self.find(lesson_uid)
+        if module.get("quiz") and module["lessons"][-1]["uid"] == lesson_uid:
+            return module
+        return None
 
     def find(self, uid: str) -> tuple[dict, dict, int]:
         """(module, lesson, index among all lessons) for ``uid``, or NotFound."""
@@ -147,14 +187,31 @@ class Outline:
 
 
 def outline(user, course: Course) -> Outline:
-    """The published outline and this user's progress: two queries."""
+    """The published outline and this user's progress: two queries (three with quizzes)."""
     enrollment = _enrollments(user, [course.id]).get(course.id)
-    progress = {}
+    progress, quizzes = {}, {}
     if enrollment is not None:
         rows = db.session.scalars(sa.select(LessonProgress).where(
             LessonProgress.user_id == user.id, LessonProgress.course_id == course.id))
         progress = {p.lesson_uid: p for p in rows}
-    return Outline(course, course.published_version, enrollment, progress)
+        if any(m.get("quiz") for m in course.published_version.content["modules"]):
+            quizzes = quiz_statuses(user, course)
+    return Outline(course, course.published_version, enrollment, progress, quizzes=quizzes)
+
+
+def quiz_statuses(user, course: Course) -> dict[str, QuizStatus]:
+    """Module uid → the user's submitted practice attempts summed up, in one query.
+
+    A pass counts whichever course version it was made on, like lesson progress.
+    """
+    rows = db.session.execute(
+        sa.select(PracticeAttempt.module_uid, sa.func.count(),
+                  sa.func.max(PracticeAttempt.percent),
+                  sa.func.max(sa.case((PracticeAttempt.passed, 1), else_=0)))
+        .where(PracticeAttempt.user_id == user.id, PracticeAttempt.course_id == course.id,
+               PracticeAttempt.submitted_at.is_not(None))
+        .group_by(PracticeAttempt.module_uid))
+    return {uid: QuizStatus(count, best, bool(passed)) for uid, count, best, passed in rows}
 
 
 def missing_prerequisites(user, course: Course) -> list[Course]:
@@ -220,17 +277,26 @@ def heartbeat(user, view: Outline, uid: str, seconds: int) -> int:
 
 
 def complete_lesson(user, view: Outline, uid: str, *, today: date) -> bool:
-    """Mark a lesson read; completes the course when every lesson is read.
+    """Mark a lesson read; completes the course once its requirements are met.
 
     Returns True when this call completed the course.
     """
-    enrollment = require_enrollment(view)
+    require_enrollment(view)
     view.find(uid)
     row = _progress_row(user, view.course, uid, view)
     if row.completed_at is None:
         row.completed_at = utcnow()
     view.done.add(uid)
-    if enrollment.completed_at is None and view.done_count == len(view.lessons):
+    return complete_if_done(user, view, today=today)
+
+
+def complete_if_done(user, view: Outline, *, today: date) -> bool:
+    """Complete the course if every lesson is read and every module quiz passed.
+
+    Called after each lesson read and each quiz passed; True when it completed now.
+    """
+    enrollment = require_enrollment(view)
+    if enrollment.completed_at is None and view.requirements_met:
         complete_course(user, enrollment, view.version, today=today)
         return True
     return False

@@ -97,6 +97,17 @@ class Module(db.Model):
     uid: Mapped[str] = mapped_column(sa.String(64))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(200))
+    # The module's practice quiz (none while ``quiz_bank_id`` is None): items
+    # drawn from the bank's approved questions carrying any of ``quiz_tags``.
+    # `authoring.snapshot` freezes these into the published content.
+    quiz_bank_id: Mapped[int | None] = mapped_column(sa.ForeignKey("question_banks.id"))
+    #: knowledge points (QuestionTag) to draw from; a question with any of them qualifies
+    quiz_tags: Mapped[list] = mapped_column(sa.JSON, default=list,
+                                            server_default=sa.text("'[]'"))
+    #: items per attempt
+    quiz_count: Mapped[int | None]
+    #: least percentage of the points that passes (inclusive)
+    quiz_pass_percent: Mapped[int | None]
 
     course: Mapped[Course] = relationship(back_populates="modules")
     lessons: Mapped[list[Lesson]] = relationship(
@@ -202,6 +213,38 @@ class LessonProgress(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PracticeAttempt(db.Model):
+    """One go at a module's practice quiz.
+
+    The attempt freezes what it showed: the course version (whose content holds
+    the quiz settings), the seed and the exact question versions drawn, so an
+    edit of a question or a new course version never changes it.
+    """
+
+    __tablename__ = "practice_attempts"
+    __table_args__ = (sa.Index("ix_practice_attempts_user_course", "user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    module_uid: Mapped[str] = mapped_column(sa.String(64))
+    course_version_id: Mapped[int] = mapped_column(sa.ForeignKey("course_versions.id"))
+    #: the attempt's seed (below 2**63); each item's is derived from it
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    #: QuestionVersion ids in the order shown
+    question_version_ids: Mapped[list] = mapped_column(sa.JSON)
+    #: {"<version id>": raw response} once submitted
+    responses: Mapped[dict | None] = mapped_column(sa.JSON)
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    max_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    passed: Mapped[bool | None]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course_version: Mapped[CourseVersion] = relationship()
+
+
 class CreditEntry(db.Model):
     """The credit-hours (学时) ledger the retraining area reads. Append-only."""
 
@@ -246,4 +289,4 @@ class CourseAssignment(db.Model):
 
 __all__ = ["Attachment", "Course", "CourseAssignment", "CourseStatus", "CourseVersion",
            "CreditEntry", "Domain", "Enrollment", "Lesson", "LessonProgress", "Level", "Module",
-           "course_prerequisites"]
+           "PracticeAttempt", "course_prerequisites"]

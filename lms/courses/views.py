@@ -1,4 +1,5 @@
-"""Studying: catalogue, course page, lesson reader, progress, files, credit hours."""
+"""Studying: catalogue, course page, lesson reader, practice quizzes, progress, files,
+credit hours."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.courses import assignments, learning, storage
+from lms.courses import assignments, learning, practice, storage
 from lms.courses.forms import DOMAIN_LABELS, LEVEL_LABELS
 from lms.courses.models import CourseStatus
-from lms.errors import ValidationFailed
+from lms.errors import InvalidTransition, ValidationFailed
 from lms.extensions import db, limiter
 from lms.permissions import can_author_courses, require
 from lms.templating import format_hours
@@ -103,7 +104,7 @@ def lesson(code: str, uid: str):
     previous, following = view.neighbours(uid)
     return render_template(
         "courses/lesson.html", view=view, module=module, lesson=lesson_, index=index,
-        previous=previous, following=following,
+        previous=previous, following=following, quiz_after=view.quiz_after(uid),
         attachment_url=lambda a: url_for("courses.attachment", code=code, sha256=a["sha256"]))
 
 
@@ -121,11 +122,89 @@ def complete(code: str, uid: str):
         flash(_("Congratulations! You have completed this course and earned %(hours)s "
                 "credit hours.", hours=format_hours(view.version.credit_hours)), "success")
         return redirect(url_for("courses.course", code=code))
+    quiz_after = view.quiz_after(uid)
+    if quiz_after and not view.quiz_status(quiz_after["uid"]).passed:
+        return redirect(url_for("courses.quiz", code=code, uid=quiz_after["uid"]))
     _previous, following = view.neighbours(uid)
     target = following or next((x for x in view.lessons if not view.is_done(x["uid"])), None)
     if target is None:
         return redirect(url_for("courses.course", code=code))
     return redirect(url_for("courses.lesson", code=code, uid=target["uid"]))
+
+
+# -- practice quizzes --------------------------------------------------------------
+
+
+def _enrolled_view(code: str) -> learning.Outline | None:
+    view = _learner_view(code)
+    if view.enrollment is None:
+        flash(_("Enrol in the course to take its practice quizzes."), "info")
+        return None
+    return view
+
+
+@bp.get("/courses/<code>/modules/<uid>/quiz")
+@login_required
+def quiz(code: str, uid: str):
+    """The module's practice quiz: the open attempt, or a new one drawn afresh."""
+    view = _enrolled_view(code)
+    if view is None:
+        return redirect(url_for("courses.course", code=code))
+    module = practice.quiz_module(view, uid)
+    attempt = practice.open_attempt(current_user, view, uid)
+    if attempt is None:
+        try:
+            attempt = practice.start_attempt(current_user, view, uid)
+        except ValidationFailed:
+            db.session.rollback()
+            return render_template("courses/quiz_unavailable.html", view=view, module=module)
+        db.session.commit()
+    return render_template("courses/quiz.html", view=view, module=module, attempt=attempt,
+                           items=practice.items_of(attempt), status=view.quiz_status(uid))
+
+
+@bp.post("/courses/<code>/modules/<uid>/quiz/<int:attempt_id>")
+@login_required
+def quiz_submit(code: str, uid: str, attempt_id: int):
+    view = _enrolled_view(code)
+    if view is None:
+        return redirect(url_for("courses.course", code=code))
+    attempt = practice.get_attempt(current_user, view, uid, attempt_id)
+    try:
+        outcome = practice.submit(current_user, view, attempt, request.form.to_dict(flat=False),
+                                  today=_today())
+    except InvalidTransition:  # submitted already (another tab): the first one stands
+        db.session.rollback()
+    else:
+        db.session.commit()
+        if outcome.completed_course:
+            flash(_("Congratulations! You have completed this course and earned %(hours)s "
+                    "credit hours.", hours=format_hours(view.version.credit_hours)), "success")
+    return redirect(url_for("courses.quiz_result", code=code, uid=uid, attempt_id=attempt_id))
+
+
+@bp.get("/courses/<code>/modules/<uid>/quiz/<int:attempt_id>")
+@login_required
+def quiz_result(code: str, uid: str, attempt_id: int):
+    """Feedback on a submitted attempt: each item's key, explanation and articles."""
+    view = _enrolled_view(code)
+    if view is None:
+        return redirect(url_for("courses.course", code=code))
+    attempt = practice.get_attempt(current_user, view, uid, attempt_id)
+    if attempt.submitted_at is None:
+        return redirect(url_for("courses.quiz", code=code, uid=uid))
+    module = practice.attempt_module(view, attempt)
+    return render_template("courses/quiz_result.html", view=view, module=module,
+                           attempt=attempt, items=practice.items_of(attempt),
+                           status=view.quiz_status(uid), next_step=_after_quiz(view, uid))
+
+
+def _after_quiz(view: learning.Outline, module_uid: str) -> dict | None:
+    """The first lesson of the next module, where studying goes on after a quiz."""
+    modules = view.version.content["modules"]
+    index = next(i for i, m in enumerate(modules) if m["uid"] == module_uid)
+    following = next((m for m in modules[index + 1:] if m["lessons"]), None)
+    return following["lessons"][0] if following else None
 
 
 @bp.post("/courses/<code>/lessons/<uid>/heartbeat")

@@ -69,3 +69,45 @@ def test_candidate_studies_union_law_on_a_phone(page: Page, live_server):
     expect(page.get_by_text("工会法").first).to_be_visible()
     with live_server.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(CreditEntry.id))) == 1
+
+
+def choose(item, word: str) -> None:
+    """Tap the option of a practice_factories.single item whose text starts with ``word``."""
+    item.locator("label.quiz-option", has_text=re.compile(word + r"\d")).first.click()
+
+
+def test_candidate_passes_a_practice_quiz_on_a_phone(page: Page, live_server):
+    from tests.practice_factories import fill_bank, make_bank, quiz_course
+
+    with live_server.app.app_context():
+        bank = make_bank()
+        fill_bank(bank, 6)
+        course = quiz_course(None, bank, count=3, pass_percent=100, title="练习测验课程")
+        code = course.code
+
+    page.goto("/register")
+    fill_registration(page)
+    submit(page, "注册")
+    page.goto(f"/courses/{code}")
+    page.get_by_role("button", name="报名学习").click()
+    page.get_by_role("button", name="标记为已学，进入练习测验").click()
+    expect(page.get_by_role("heading", name=re.compile("练习测验"))).to_be_visible()
+    assert_no_sideways_scrolling(page)
+    assert page.locator("input[type=radio]").count() == 9  # three questions of three choices
+    # one wrong answer first: not passed, the key and explanation are shown
+    for index, item in enumerate(page.locator("fieldset.quiz-item").all()):
+        choose(item, "错误" if index == 0 else "正确")
+    page.get_by_role("button", name="提交答案").click()
+    expect(page.get_by_test_id("quiz-summary")).to_contain_text("未通过")
+    expect(page.get_by_text("解析").first).to_be_visible()
+    assert_no_sideways_scrolling(page)
+    # a new set, all right: passed, and with the lesson read the course is complete
+    page.get_by_role("link", name=re.compile("再练一次")).first.click()
+    for item in page.locator("fieldset.quiz-item").all():
+        choose(item, "正确")
+    page.get_by_role("button", name="提交答案").click()
+    expect(page.get_by_test_id("quiz-summary")).to_contain_text("已通过")
+    expect(page.get_by_text(re.compile("恭喜"))).to_be_visible()
+    page.get_by_role("link", name="返回课程").first.click()
+    expect(page.get_by_text(re.compile("已于 .* 完成"))).to_be_visible()
+    expect(page.get_by_test_id("quiz-progress")).to_have_text("练习测验已通过 1/1 个。")
