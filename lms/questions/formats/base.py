@@ -18,6 +18,11 @@ class BankItem:
     ``spec`` is the item itself; the rest is metadata that a format may or may
     not be able to hold (GIFT keeps ``title``, ``category``, ``external_id`` and
     ``tags`` in comments; XLSX has a column for each).
+
+    ``files`` are embedded images as ``(name, bytes)`` pairs. The Markdown of
+    the item refers to each by its URL-quoted name, e.g. ``![旗帜](flag%201.png)``
+    for ``("flag 1.png", b"...")``; names are relative paths without ``..``.
+    Storing them and rewriting those references is the importer's job.
     """
 
     spec: ItemSpec
@@ -29,6 +34,7 @@ class BankItem:
     statutes: tuple[dict, ...] = ()  #: {"law", "version", "articles"}
     where: str = ""  #: where it was read, ``file:line`` or ``sheet!row``
     status: str = ""  #: review status when the format carries one (bank YAML); "" = draft
+    files: tuple[tuple[str, bytes], ...] = ()  #: embedded images, see above
 
 
 @dataclass(frozen=True)
