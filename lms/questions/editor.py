@@ -9,6 +9,7 @@ YAML editor, which holds the whole spec of any type.
 
 from __future__ import annotations
 
+import re
 import string
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -111,6 +112,19 @@ def spec_message(exc: PathError) -> str:
     if not exc.path:
         return _("The item %(reason)s", reason=reason) + detail
     return _("%(path)s: %(reason)s", path=readable_path(exc.path), reason=reason) + detail
+
+
+#: an item-model problem as the bank YAML reader words it: ``spec.choices.1.weight: code (detail)``
+_SPEC_PROBLEM = re.compile(
+    r"^spec(?:\.(?P<path>[\w.]+))?: (?P<code>[a-z_]+)(?: \((?P<detail>.*)\))?$")
+
+
+def readable_problem(reason: str) -> str:
+    """An import problem in the author's words when it is an item-model code; else as is."""
+    match = _SPEC_PROBLEM.match(reason)
+    if match is None or match["code"] not in SPEC_MESSAGES:
+        return reason
+    return spec_message(PathError(match["path"] or "", match["code"], match["detail"] or ""))
 
 
 def readable_path(path: str) -> str:

@@ -235,6 +235,8 @@ class QuestionForm(FlaskForm):
 
     type = HiddenField()
     mode = HiddenField()  #: "form" or "yaml"
+    #: the version the editor was opened on; saving over a newer one is refused
+    base_version = HiddenField()
     stem = TextAreaField(_l("Question (Markdown)"), filters=[_lines], render_kw={"rows": 5})
     points = DecimalField(_l("Points"), places=None, validators=[Optional()],
                           render_kw={"inputmode": "decimal"})

@@ -119,7 +119,8 @@ def _authors_only():
 
 @bp.context_processor
 def _helpers():
-    return {"labels": LABELS, "markdown": _markdown, "letters": display.LETTERS}
+    return {"labels": LABELS, "markdown": _markdown, "letters": display.LETTERS,
+            "readable_problem": editor.readable_problem}
 
 
 def _markdown(text: str) -> Markup:
@@ -571,6 +572,14 @@ def _handle_editor_post(bank: QuestionBank, form: QuestionForm, question: Questi
         return _editor_page(bank, form, question=question, preview=preview)
     if not (valid and built.ok):
         return _editor_page(bank, form, question=question)
+    if question is not None and form.base_version.data != str(question.current_version.number):
+        current = question.current_version
+        form.form_errors.append(_(
+            "Version %(number)s was saved meanwhile by %(name)s, so your changes were not "
+            "saved. Open the question again to see that version, then make your changes "
+            "there.", number=current.number,
+            name=current.author.real_name if current.author else _("import")))
+        return _editor_page(bank, form, question=question)
     meta = services.Metadata(difficulty=form.difficulty.data,
                              knowledge_points=split_knowledge_points(form.knowledge_points.data),
                              statutes=tuple(form.parsed_statutes or ()))
@@ -637,7 +646,8 @@ def edit_question(question_id: int):
                    "in the YAML editor.")
     data = {**editor.form_data(spec if fits else None, spec.item_type.value),
             **_metadata_data(question.current_version, question), "mode": mode,
-            "spec_yaml": editor.spec_yaml(spec)}
+            "spec_yaml": editor.spec_yaml(spec),
+            "base_version": str(question.current_version.number)}
     return _editor_page(bank, QuestionForm(formdata=None, data=data), question=question,
                         notice=notice)
 

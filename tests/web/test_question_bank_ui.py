@@ -466,7 +466,7 @@ def test_edit_makes_a_new_version_and_the_diff_shows_it(as_owner, make_question,
                                  "choices-2-id": "c", "choices-2-text": "五年",
                                  "choices-3-id": "d", "choices-3-text": "四年",
                                  "knowledge_points": "", "statutes": "", "difficulty": "3",
-                                 "category": "组织"})
+                                 "category": "组织", "base_version": "1"})
     response = as_owner.post(url, data=data, follow_redirects=True)
     assert "没有变化，未生成新版本" in page(response)
     assert question.current_version.number == 1
@@ -474,6 +474,10 @@ def test_edit_makes_a_new_version_and_the_diff_shows_it(as_owner, make_question,
     data["note"] = "改干扰项"
     response = as_owner.post(url, data=data)
     assert response.status_code == 302
+    assert question.current_version.number == 2
+    # a second window still on version 1 does not overwrite version 2
+    response = as_owner.post(url, data={**data, "choices-3-text": "七年"})
+    assert "第 2 版已由赵老师保存" in page(response) and 'value="七年"' in page(response)
     assert question.current_version.number == 2
     assert question.current_version.note == "改干扰项"
     diff = page(as_owner.get(f"/questions/{question.id}/versions/2"))
@@ -526,13 +530,14 @@ def test_yaml_editor_saving_what_it_showed_makes_no_version(as_owner, make_quest
     text = shown.group(1).replace("&#34;", '"').replace("&#39;", "'").lstrip("\n")
     assert "value: 200.00" in text and "points: 2\n" in text
     form = {"mode": "yaml", "type": "numeric", "spec_yaml": text, "difficulty": "4",
-            "knowledge_points": "日工资", "category": "工资/日工资",
+            "knowledge_points": "日工资", "category": "工资/日工资", "base_version": "1",
             "statutes": "中华人民共和国工会法 | 2021-12-24 | 第十一条"}
     response = as_owner.post(f"/questions/{question.id}/edit", data=form,
                              follow_redirects=True)
     assert "没有变化，未生成新版本" in page(response)
     response = as_owner.post(f"/questions/{question.id}/edit", data={
         **form, "spec_yaml": text.replace("value: 200.00", "value: 200.50")})
+    assert response.status_code == 302, page(response)
     assert response.status_code == 302 and question.current_version.number == 2
     assert question.current_version.spec["answers"][0]["value"] == "200.50"
 
@@ -691,7 +696,7 @@ def test_broken_yaml_shows_problems_and_imports_nothing_unless_valid_only(as_own
     preview_url = response.headers["Location"]
     html = page(as_owner.get(preview_url))
     assert 'data-testid="problems"' in html and "bank.yaml:" in html
-    assert "no_full_credit_choice" in html
+    assert "choices：须有一个正确选项（权重 100）" in html  # the model's code, in words
     assert "仅导入 2 道有效题目" in html
     response = as_owner.post(preview_url)  # a confirm without "valid only": all or nothing
     assert "未导入任何题目" in page(response)
