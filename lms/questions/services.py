@@ -32,6 +32,8 @@ from lms.questions.models import (
 
 #: a bank's code, as bank files require it (``question_banks/schema.json``)
 CODE_SHAPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+#: codes the bank pages' own URLs use (/questions/banks/new)
+RESERVED_CODES = frozenset({"new"})
 MAX_TAG_LENGTH = 100
 
 
@@ -47,7 +49,8 @@ def create_bank(*, code: str, title: str, domain: str, description: str = "",
     code = normalise_text(code).lower()
     if not CODE_SHAPE.match(code):
         raise ValidationFailed("code", "shape")
-    if db.session.scalar(sa.select(QuestionBank.id).where(QuestionBank.code == code)):
+    if code in RESERVED_CODES or db.session.scalar(
+            sa.select(QuestionBank.id).where(QuestionBank.code == code)):
         raise ValidationFailed("code", "taken")
     if domain not in Domain._value2member_map_:
         raise ValidationFailed("domain", "invalid")

@@ -214,7 +214,8 @@ def test_trainer_creates_bank_and_sees_it_listed_with_counts(as_owner, owner, ma
 
 
 @pytest.mark.parametrize(("code", "message"), [("Bad Code!", "小写字母"),
-                                                ("q-bank", "已有其他题库使用此代码")])
+                                                ("q-bank", "已有其他题库使用此代码"),
+                                                ("new", "已有其他题库使用此代码")])
 def test_bank_with_bad_or_taken_code_is_refused(as_owner, bank, code, message):
     response = as_owner.post("/questions/banks/new", data={
         "code": code, "title": "另一个题库", "domain": "union_law"})
