@@ -21,19 +21,26 @@ __all__ = [
     "can_assign_course_to_user",
     "can_assign_courses",
     "can_author_courses",
+    "can_author_questions",
+    "can_edit_bank",
     "can_manage_organisation",
     "can_manage_users",
+    "can_review_question",
     "can_study",
     "can_view_audit_log",
     "can_view_user",
+    "editable_banks_filter",
     "has_role",
     "require",
     "require_assign_course_to_user",
     "require_assign_courses",
     "require_assign_scope",
     "require_author_courses",
+    "require_author_questions",
+    "require_edit_bank",
     "require_manage_organisation",
     "require_manage_users",
+    "require_review_question",
     "require_study",
     "require_view_audit_log",
     "require_view_user",
@@ -150,7 +157,7 @@ def organisations_in_scope_filter(actor, *roles: Role):
 
 # -- courses ----------------------------------------------------------------
 
-#: Roles that write courses (and, later, question banks).
+#: Roles that write courses and question banks.
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 
 
@@ -181,6 +188,47 @@ def can_manage_assignment(actor, assignment) -> bool:
     target = assignment.organisation or (assignment.user.organisation if assignment.user
                                          else None)
     return _within(scope_paths(actor, Role.OFFICER, Role.ADMIN), target)
+
+
+# -- question banks ------------------------------------------------------------
+#
+# Every trainer and administrator may open every bank and question (to reuse
+# and review each other's work); only a bank's owner, its shared editors and
+# platform-wide administrators change it. Reviewing is open to any trainer or
+# administrator except the author of the version under review.
+
+
+def can_author_questions(actor) -> bool:
+    """Trainers and administrators open the question banks."""
+    return has_role(actor, *AUTHORS)
+
+
+def can_edit_bank(actor, bank) -> bool:
+    """Write questions, import, settings: platform-wide admins, the owner, shared editors."""
+    if not can_author_questions(actor):
+        return False
+    if scope_paths(actor, Role.ADMIN) is ALL or bank.owner_id == actor.id:
+        return True
+    return any(editor.id == actor.id for editor in bank.editors)
+
+
+def can_review_question(actor, question) -> bool:
+    """Approve or request changes: a trainer or administrator who did not write the version."""
+    from lms.questions import services
+
+    return can_author_questions(actor) and services.can_approve(question, actor)
+
+
+def editable_banks_filter(actor):
+    """A WHERE clause for the `QuestionBank` rows ``can_edit_bank`` allows."""
+    from lms.questions.models import QuestionBank, bank_editors
+
+    if not can_author_questions(actor):
+        return sa.false()
+    if scope_paths(actor, Role.ADMIN) is ALL:
+        return sa.true()
+    shared = sa.select(bank_editors.c.bank_id).where(bank_editors.c.user_id == actor.id)
+    return sa.or_(QuestionBank.owner_id == actor.id, QuestionBank.id.in_(shared))
 
 
 def require(allowed: bool) -> None:
@@ -225,6 +273,9 @@ require_assign_scope = _requiring(can_assign_scope)
 require_view_audit_log = _requiring(can_view_audit_log)
 require_author_courses = _requiring(can_author_courses)
 require_study = _requiring(can_study)
+require_author_questions = _requiring(can_author_questions)
+require_edit_bank = _requiring(can_edit_bank)
+require_review_question = _requiring(can_review_question)
 require_assign_courses = _requiring(can_assign_courses)
 require_assign_course_to_user = _requiring(can_assign_course_to_user)
 
@@ -236,6 +287,9 @@ TEMPLATE_GLOBALS = {
     "can_manage_organisation": can_manage_organisation,
     "can_view_audit_log": can_view_audit_log,
     "can_author_courses": can_author_courses,
+    "can_author_questions": can_author_questions,
+    "can_edit_bank": can_edit_bank,
+    "can_review_question": can_review_question,
     "can_assign_courses": can_assign_courses,
     "can_study": can_study,
     "Role": Role,

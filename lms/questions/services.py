@@ -6,6 +6,8 @@ retirement is written to the audit log.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.audit import services as audit
 from lms.courses.models import Domain
-from lms.domain.identity import normalise_text
+from lms.domain.identity import normalise_email, normalise_text
 from lms.domain.items import CaseStudySpec, ItemSpec, item_from_dict
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db
@@ -28,6 +30,12 @@ from lms.questions.models import (
     QuestionVersion,
 )
 
+#: a bank's code, as bank files require it (``question_banks/schema.json``)
+CODE_SHAPE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+#: codes the bank pages' own URLs use (/questions/banks/new)
+RESERVED_CODES = frozenset({"new"})
+MAX_TAG_LENGTH = 100
+
 
 def get_bank(code: str) -> QuestionBank:
     bank = db.session.scalar(sa.select(QuestionBank).where(QuestionBank.code == code))
@@ -39,16 +47,51 @@ def get_bank(code: str) -> QuestionBank:
 def create_bank(*, code: str, title: str, domain: str, description: str = "",
                 actor=None) -> QuestionBank:
     code = normalise_text(code).lower()
-    if db.session.scalar(sa.select(QuestionBank.id).where(QuestionBank.code == code)):
+    if not CODE_SHAPE.match(code):
+        raise ValidationFailed("code", "shape")
+    if code in RESERVED_CODES or db.session.scalar(
+            sa.select(QuestionBank.id).where(QuestionBank.code == code)):
         raise ValidationFailed("code", "taken")
     if domain not in Domain._value2member_map_:
         raise ValidationFailed("domain", "invalid")
+    if not normalise_text(title):
+        raise ValidationFailed("title", "required")
     bank = QuestionBank(code=code, title=normalise_text(title), domain=Domain(domain),
                         description=description, owner_id=getattr(actor, "id", None))
     db.session.add(bank)
     db.session.flush()
     audit.record("bank.created", actor=actor, obj=bank, after={"code": code})
     return bank
+
+
+def update_bank(bank: QuestionBank, *, title: str, description: str,
+                editor_emails: list[str], actor) -> None:
+    """Title, description and the shared editors (trainers or administrators, by e-mail)."""
+    from lms.accounts.models import Role, User
+
+    title = normalise_text(title)
+    if not title:
+        raise ValidationFailed("title", "required")
+    emails = list(dict.fromkeys(normalise_email(e) for e in editor_emails if e.strip()))
+    users = {u.email: u for u in db.session.scalars(
+        sa.select(User).where(User.email.in_(emails)))} if emails else {}
+    for email in emails:
+        user = users.get(email)
+        if user is None:
+            raise ValidationFailed("editors", "unknown", email=email)
+        if not user.has_role(Role.TRAINER, Role.ADMIN):
+            raise ValidationFailed("editors", "not_author", email=email)
+    before = {"title": bank.title, "description": bank.description,
+              "editors": sorted(u.email for u in bank.editors)}
+    bank.title, bank.description = title, (description or "").strip()
+    bank.editors = [users[e] for e in emails if users[e].id != bank.owner_id]
+    after = {"title": bank.title, "description": bank.description,
+             "editors": sorted(u.email for u in bank.editors)}
+    changed_before, changed_after = audit.changes(before, after)
+    if changed_after:
+        audit.record("bank.updated", actor=actor, obj=bank, before=changed_before,
+                     after=changed_after)
+    db.session.flush()
 
 
 def ensure_category(bank: QuestionBank, path: str) -> Category | None:
@@ -130,9 +173,15 @@ def create_question(bank: QuestionBank, spec: ItemSpec, meta: Metadata, *, actor
 
 
 def _next_external_id(bank: QuestionBank) -> str:
-    count = db.session.scalar(sa.select(sa.func.count(Question.id)).where(
-        Question.bank_id == bank.id)) or 0
-    return f"{bank.code}-{count + 1:04d}"
+    """``<code>-<n>``, the first free number from the bank's size on (imported
+    ids may already use some)."""
+    number = 1 + (db.session.scalar(sa.select(sa.func.count(Question.id)).where(
+        Question.bank_id == bank.id)) or 0)
+    taken = set(db.session.scalars(sa.select(Question.external_id).where(
+        Question.bank_id == bank.id, Question.external_id.startswith(f"{bank.code}-"))))
+    while f"{bank.code}-{number:04d}" in taken:
+        number += 1
+    return f"{bank.code}-{number:04d}"
 
 
 def edit_question(question: Question, spec: ItemSpec, meta: Metadata, *, actor,
@@ -164,6 +213,31 @@ def _meta_of(version: QuestionVersion) -> Metadata:
 
 def spec_of(version: QuestionVersion) -> ItemSpec:
     return item_from_dict(version.spec)
+
+
+def metadata_of(version: QuestionVersion) -> Metadata:
+    return _meta_of(version)
+
+
+def add_knowledge_point(question: Question, tag: str, *, actor) -> QuestionVersion | None:
+    """Tag the question: a new version whose knowledge points end with ``tag``.
+
+    None when it already has the tag. Like any edit, an approved question goes
+    back to draft (its approved version keeps serving) and a retired one is refused.
+    """
+    tag = normalise_text(tag)
+    if not tag:
+        raise ValidationFailed("tag", "required")
+    if len(tag) > MAX_TAG_LENGTH:
+        raise ValidationFailed("tag", "too_long")
+    current = question.current_version
+    meta = _meta_of(current)
+    if tag in meta.knowledge_points:
+        return None
+    meta = Metadata(difficulty=meta.difficulty, knowledge_points=(*meta.knowledge_points, tag),
+                    statutes=meta.statutes)
+    return edit_question(question, spec_of(current), meta, actor=actor,
+                         note=f"tag added: {tag}")
 
 
 # -- review -------------------------------------------------------------------
@@ -221,22 +295,40 @@ def _review(question: Question, reviewer, decision: str, comment: str) -> None:
                  after={"version": question.current_version.number, "comment": comment})
 
 
-def retire_citing(law: str, version: str, *, actor, reason: str) -> int:
+def questions_citing(law: str, version: str, *,
+                     bank_ids: Collection[int] | None = None) -> list[Question]:
+    """The live questions whose current version cites ``law`` at ``version``
+    (in the banks ``bank_ids`` when given), by bank and external id."""
+    query = (sa.select(Question).join(Question.current_version)
+             .where(Question.status != QuestionStatus.RETIRED)
+             .options(joinedload(Question.current_version), joinedload(Question.bank))
+             .order_by(Question.bank_id, Question.external_id))
+    if bank_ids is not None:
+        query = query.where(Question.bank_id.in_(list(bank_ids)))
+    return [question for question in db.session.scalars(query).unique()
+            if any(s.get("law") == law and s.get("version") == version
+                   for s in question.current_version.statutes)]
+
+
+def retire_citing(law: str, version: str, *, actor, reason: str,
+                  bank_ids: Collection[int] | None = None) -> int:
     """Retire every live question whose current version cites ``law`` at ``version``.
 
-    The one bulk action for a law that changed. Returns how many were retired.
+    The one bulk action for a law that changed: each retirement is audited and
+    so is the action as a whole. ``bank_ids`` limits it to those banks.
+    Returns how many were retired.
     """
-    candidates = db.session.scalars(
-        sa.select(Question).join(Question.current_version)
-        .where(Question.status != QuestionStatus.RETIRED)
-        .options(joinedload(Question.current_version))).all()
-    retired = 0
-    for question in candidates:
-        if any(s.get("law") == law and s.get("version") == version
-               for s in question.current_version.statutes):
-            retire(question, actor=actor, reason=reason)
-            retired += 1
-    return retired
+    if not reason.strip():
+        raise ValidationFailed("reason", "required")
+    citing = questions_citing(law, version, bank_ids=bank_ids)
+    for question in citing:
+        retire(question, actor=actor, reason=reason)
+    audit.record("question.retired_by_law", actor=actor, object_type="questions",
+                 after={"law": law, "version": version, "reason": reason,
+                        "count": len(citing),
+                        "banks": sorted({q.bank.code for q in citing}),
+                        "questions": [q.id for q in citing]})
+    return len(citing)
 
 
 # -- import -----------------------------------------------------------------------
@@ -279,6 +371,9 @@ def import_items(bank: QuestionBank, items: list[BankItem], *, actor,
             counts.updated += 1
         if trust_status and item.status:
             _take_status(question, QuestionStatus(item.status))
+    audit.record("bank.imported", actor=actor, obj=bank,
+                 after={"note": note, "created": counts.created, "updated": counts.updated,
+                        "unchanged": counts.unchanged})
     return counts
 
 

@@ -82,6 +82,75 @@ def test_retiring_everything_that_cites_a_law_version(bank, make_user):
     assert other.status == QuestionStatus.DRAFT
 
 
+def test_retiring_by_law_can_be_limited_to_some_banks_and_is_audited(bank, make_user):
+    from lms.audit.models import AuditEntry
+
+    author = make_user("trainer")
+    old_law = {"law": "中华人民共和国工会法", "version": "2009-08-27", "articles": ["第十条"]}
+    other_bank = services.create_bank(code="other", title="其他", domain="union_law")
+    here = services.create_question(bank, spec("本库"), services.Metadata(statutes=(old_law,)),
+                                    actor=author)
+    there = services.create_question(other_bank, spec("他库"), services.Metadata(
+        statutes=(old_law,)), actor=author)
+    assert services.questions_citing(old_law["law"], old_law["version"]) == [here, there]
+    with pytest.raises(ValidationFailed):
+        services.retire_citing(old_law["law"], old_law["version"], actor=author, reason=" ")
+    count = services.retire_citing(old_law["law"], old_law["version"], actor=author,
+                                   reason="修正", bank_ids=[bank.id])
+    assert count == 1 and here.status == QuestionStatus.RETIRED
+    assert there.status == QuestionStatus.DRAFT
+    summary = db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "question.retired_by_law"))
+    assert summary.after["count"] == 1 and summary.after["questions"] == [here.id]
+
+
+def test_adding_a_knowledge_point_makes_a_version_once(bank, make_user):
+    author = make_user("trainer")
+    question = services.create_question(bank, spec(), services.Metadata(
+        knowledge_points=("经费",)), actor=author)
+    services.approve(question, reviewer=make_user("trainer"))
+    version = services.add_knowledge_point(question, " 来源 ", actor=author)
+    assert version.number == 2 and version.knowledge_points == ["经费", "来源"]
+    assert sorted(t.tag for t in question.tags) == ["来源", "经费"]
+    assert question.status == QuestionStatus.DRAFT  # like any edit
+    assert services.add_knowledge_point(question, "来源", actor=author) is None
+    with pytest.raises(ValidationFailed):
+        services.add_knowledge_point(question, "  ", actor=author)
+
+
+def test_bank_settings_share_it_with_trainers_only(bank, make_user):
+    trainer = make_user("trainer", email="t@example.cn")
+    make_user("candidate", email="c@example.cn")
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_bank(bank, title="新", description="", actor=None,
+                             editor_emails=["c@example.cn"])
+    assert refused.value.reason == "not_author"
+    services.update_bank(bank, title=" 新标题 ", description="说明", actor=None,
+                         editor_emails=["T@example.cn", "t@example.cn", bank.owner.email])
+    assert bank.title == "新标题" and bank.editors == [trainer]  # the owner is not listed
+
+
+def test_new_questions_skip_external_ids_an_import_already_took(bank, make_user):
+    author = make_user("trainer")
+    services.create_question(bank, spec(), services.Metadata(), actor=author,
+                             external_id="t-bank-0002")
+    second = services.create_question(bank, spec("二"), services.Metadata(), actor=author)
+    assert second.external_id == "t-bank-0003"
+
+
+def test_an_import_is_audited(bank, make_user):
+    from lms.audit.models import AuditEntry
+    from lms.questions.formats.base import BankItem
+
+    actor = make_user("trainer")
+    services.import_items(bank, [BankItem(spec=spec(), external_id="x-1")], actor=actor,
+                          note="imported (yaml)")
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "bank.imported"))
+    assert entry.actor_id == actor.id and entry.object_id == str(bank.id)
+    assert entry.after == {"note": "imported (yaml)", "created": 1, "updated": 0,
+                           "unchanged": 0}
+
+
 def test_choice_items_search_text_holds_options(bank, make_user):
     item = SingleChoiceSpec(stem="问题", points=Decimal(1), choices=(
         Choice(id="a", text="二十五人", weight=Decimal(100)), Choice(id="b", text="五十人")))

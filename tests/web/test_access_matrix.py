@@ -9,7 +9,8 @@ PUBLIC = ["/", "/login", "/register", "/password/forgot", "/healthz", "/consent/
 LOGGED_IN = ["/dashboard", "/account/profile", "/account/password"]
 ADMIN_OR_OFFICER = ["/admin/users"]
 ADMIN_ONLY = ["/admin/organisations", "/admin/audit/"]
-AUTHORS = ["/author/courses", "/author/courses/new"]  # trainers and admins
+AUTHORS = ["/author/courses", "/author/courses/new",  # trainers and admins
+           "/questions/", "/questions/banks/new", "/questions/retire-by-law"]
 
 ROLES = [None, Role.CANDIDATE, Role.TRAINER, Role.PROCTOR, Role.OFFICER, Role.ADMIN]
 
