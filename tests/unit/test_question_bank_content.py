@@ -36,6 +36,7 @@ import yaml
 
 from lms.domain import wages
 from lms.domain.items import ItemSpecError, ParametricSpec, item_from_dict
+from lms.domain.numerals import cn_to_int, well_formed_article
 from lms.domain.parametric import check_instances, compute_answer, instantiate
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,7 +61,6 @@ ART = rf"第{NUM}条(?:第{NUM}款)?(?:{ITEM}(?:(?:、|和|或者|及){ITEM})*)?
 CITATION_RE = re.compile(rf"《([^《》\n]+)》((?:{ART})(?:(?:、|和|及|与|以及|或者){ART})*)")
 ARTICLE_RE = re.compile(rf"第({NUM})条")
 ARTICLE_NAME_RE = re.compile(rf"^第({NUM})条$")
-DIGITS = "零一二三四五六七八九"
 
 MIN_UNION_LAW_ITEMS = 150
 MIN_TYPES = 5
@@ -72,49 +72,6 @@ PARAMETRIC_SEEDS = range(200)
 
 # --------------------------------------------------------------------------- helpers
 
-def cn_to_int(text: str) -> int:
-    """Chinese article numeral (as the statutes write them, up to 999) to int."""
-    total, digit = 0, 0
-    for ch in text:
-        if ch in DIGITS:
-            digit = DIGITS.index(ch)
-        elif ch == "十":
-            total += (digit or 1) * 10
-            digit = 0
-        elif ch == "百":
-            total += digit * 100
-            digit = 0
-        else:
-            raise ValueError(text)
-    return total + digit
-
-
-def int_to_cn(n: int) -> str:
-    """The form the statutes use: 十, 十一, 二十, 一百, 一百零一, 一百一十."""
-    if not 0 < n < 1000:
-        raise ValueError(n)
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    out = ""
-    if hundreds:
-        out += DIGITS[hundreds] + "百"
-        if rest and tens == 0:
-            return out + "零" + DIGITS[ones]
-    if tens:
-        out += ("" if tens == 1 and not hundreds else DIGITS[tens]) + "十"
-    if ones:
-        out += DIGITS[ones]
-    return out
-
-
-def well_formed_article(name: object) -> bool:
-    match = ARTICLE_NAME_RE.match(name) if isinstance(name, str) else None
-    if not match:
-        return False
-    try:
-        return int_to_cn(cn_to_int(match.group(1))) == match.group(1)
-    except ValueError:
-        return False
 
 
 def normalise_law(name: str) -> str:
