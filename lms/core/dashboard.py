@@ -13,6 +13,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.permissions import ALL, can_author_courses, scope_paths, visible_users_filter
+from lms.questions.models import Question, QuestionStatus
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Dashboard:
     credit_hours: Decimal = Decimal("0")
     #: (courses in all, drafts with unpublished changes) for authors
     authoring: tuple[int, int] | None = None
+    #: (questions in all, questions waiting for review) for authors
+    questions: tuple[int, int] | None = None
 
 
 def build_dashboard(user: User) -> Dashboard:
@@ -49,6 +52,9 @@ def build_dashboard(user: User) -> Dashboard:
             sa.func.count(Course.id),
             sa.func.count(Course.id).filter(Course.has_unpublished_changes))).one()
         board.authoring = (total, changed)
+        board.questions = tuple(db.session.execute(sa.select(
+            sa.func.count(Question.id),
+            sa.func.count(Question.id).filter(Question.status == QuestionStatus.IN_REVIEW))).one())
     if user.has_role(Role.ADMIN, Role.OFFICER):
         board.users_in_scope = db.session.scalar(
             sa.select(sa.func.count(User.id)).where(visible_users_filter(user)))
