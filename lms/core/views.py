@@ -6,17 +6,20 @@ from datetime import date
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     current_app,
     jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from lms.core.dashboard import build_dashboard
+from lms.courses import storage
 from lms.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -50,6 +53,25 @@ def set_language():
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("core.index")
     return redirect(target)
+
+
+@bp.get("/media/<sha256>")
+@login_required
+def media(sha256: str):
+    """An image by its content hash (question images imported from Moodle XML).
+
+    Images only: other stored files (lesson PDFs, videos) keep their own,
+    enrolment-checked routes.
+    """
+    try:
+        kind = storage.sniff_stored(sha256)
+    except (ValueError, FileNotFoundError):
+        abort(404)
+    if not kind.content_type.startswith("image/"):
+        abort(404)
+    response = send_file(storage.path_for(sha256), mimetype=kind.content_type, max_age=86400)
+    response.headers["Cache-Control"] = "private, max-age=86400, immutable"
+    return response
 
 
 @bp.get("/healthz")

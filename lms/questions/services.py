@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from lms.audit import services as audit
+from lms.courses import storage
 from lms.courses.models import Domain
+from lms.domain.files import JPEG, PNG, WEBP
 from lms.domain.identity import normalise_email, normalise_text
 from lms.domain.items import CaseStudySpec, ItemSpec, item_from_dict
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
@@ -357,6 +360,7 @@ def import_items(bank: QuestionBank, items: list[BankItem], *, actor,
         .options(joinedload(Question.current_version)))}
     counts = ImportCounts()
     for item in items:
+        item = _with_stored_images(item)
         question = existing.get(item.external_id) if item.external_id else None
         meta = Metadata.of(item)
         if question is None:
@@ -375,6 +379,38 @@ def import_items(bank: QuestionBank, items: list[BankItem], *, actor,
                  after={"note": note, "created": counts.created, "updated": counts.updated,
                         "unchanged": counts.unchanged})
     return counts
+
+
+def _with_stored_images(item: BankItem) -> BankItem:
+    """Store the images a file embedded (Moodle XML) and point the text at them.
+
+    The Markdown refers to an embedded file by its quoted name; it is rewritten to
+    ``/media/<sha256>``, served to logged-in users (images only).
+    """
+    if not item.files:
+        return item
+    urls = {}
+    for name, data in item.files:
+        try:
+            storage.check_upload(data, allowed=(PNG, JPEG, WEBP))
+        except ValidationFailed:
+            continue  # the format already kept only images within the limits
+        urls[quote(name)] = f"/media/{storage.store(data)}"
+
+    def rewrite(value):
+        if isinstance(value, str):
+            return _IMAGE_REF.sub(lambda m: m.group(1) + urls.get(m.group(2), m.group(2))
+                                  + m.group(3), value)
+        if isinstance(value, dict):
+            return {k: rewrite(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rewrite(v) for v in value]
+        return value
+
+    return replace(item, spec=item_from_dict(rewrite(item.spec.to_dict())), files=())
+
+
+_IMAGE_REF = re.compile(r"(!\[(?:\\.|[^\]\\])*\]\()([^)\s]+)(\))")
 
 
 def _take_status(question: Question, status: QuestionStatus) -> None:

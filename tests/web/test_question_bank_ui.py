@@ -825,3 +825,29 @@ def test_choice_ids_are_kept_when_options_are_reordered_by_text(as_owner, make_q
     question = make_question(spec)
     html = page(as_owner.get(f"/questions/{question.id}/edit"))
     assert 'value="x1"' in html and 'value="y2"' in html
+
+
+def test_images_embedded_in_moodle_xml_are_stored_and_served(client, login_as, make_user):
+    """A Moodle XML image travels with its question: stored by hash, shown to users."""
+    import re as regex
+    from pathlib import Path as FilePath
+
+    from lms.courses import storage
+    from lms.questions.models import QuestionVersion
+
+    data = (FilePath(__file__).parents[1] / "data" / "moodle_xml" / "all_types.xml").read_bytes()
+    parsed = transfer.parse_file(data, filename="all_types.xml")
+    assert any(item.files for item in parsed.result.items)
+    bank = services.create_bank(code="img-bank", title="图片", domain="union_law")
+    transfer.apply(bank, parsed, actor=None, valid_only=True)
+    db.session.commit()
+    texts = " ".join(str(v.spec) for v in db.session.scalars(sa.select(QuestionVersion)))
+    urls = regex.findall(r"/media/[0-9a-f]{64}", texts)
+    assert urls
+    assert client.get(urls[0]).status_code == 302  # anonymous: log in first
+    login_as(make_user())
+    with client.get(urls[0]) as response:
+        assert response.status_code == 200 and response.mimetype.startswith("image/")
+    assert client.get("/media/" + "0" * 64).status_code == 404
+    pdf = storage.store(b"%PDF-1.4 a lesson handout for enrolled learners only")
+    assert client.get(f"/media/{pdf}").status_code == 404  # not an image: not served here
