@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# links in mail and the seed's login hint point at the address actually served
+LMS_BASE_URL ?= http://$(HOST):$(PORT)
+export LMS_BASE_URL
 
 # Debian packages: a CJK font and HarfBuzz subsetting for Chinese PDFs; the
 # browser for the browser tests.
