@@ -12,7 +12,10 @@ def at(seconds: int, kind: EventKind) -> Event:
     return Event(kind, T0 + timedelta(seconds=seconds))
 
 
-def codes(events, rules=Rules(), *, now=120):
+DEFAULT_RULES = Rules()
+
+
+def codes(events, rules=DEFAULT_RULES, *, now=120):
     return [f.code for f in evaluate(events, rules, started=T0,
                                      now=T0 + timedelta(seconds=now))]
 
