@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import event
 
 from lms import create_app
@@ -29,6 +30,13 @@ from lms.extensions import db
 from tests import factories
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# CI must be reproducible: property tests draw the same examples every run and
+# have no per-example deadline (a loaded machine is not a bug). Run with
+# HYPOTHESIS_PROFILE=explore to search afresh.
+hypothesis_settings.register_profile("default", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", deadline=None, max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config):

@@ -248,6 +248,14 @@ def _plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
+def _weight_ratio(share: Decimal, smallest: Decimal) -> Decimal:
+    """A blank's weight from its share: the shares carry 12 significant digits, so
+    the ratio is first cut to 10 (dropping their rounding noise, e.g. 1.2187499999
+    for 1.21875) and then rounded half up to 4 places."""
+    ratio = Context(prec=10).create_decimal(share / smallest)
+    return _plain(ratio.quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
 def _num(value: Decimal) -> str:
     return format(_plain(value), "f")
 
@@ -1167,9 +1175,8 @@ class _ItemReader:
             return FillBlankSpec(
                 stem=stem, points=points, explanation=explanation,
                 scoring=Scoring.ALL_OR_NOTHING if all_or_nothing else Scoring.PARTIAL,
-                blanks=tuple(Blank(number, weight=_plain((share / smallest).quantize(
-                    Decimal("0.0001"), ROUND_HALF_UP)), **fields)
-                    for number, fields, share in blanks))
+                blanks=tuple(Blank(number, weight=_weight_ratio(share, smallest), **fields)
+                             for number, fields, share in blanks))
 
         return self._build(make, interactions[0])
 
