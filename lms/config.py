@@ -40,7 +40,9 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
 
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session: long exams stay valid
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Question files may be 20 MB (lms.questions.formats.base.MAX_FILE_BYTES); 1 MB more
+    # for the form around them. Attachment uploads raise it further for authors only.
+    MAX_CONTENT_LENGTH = 21 * 1024 * 1024
     PHOTO_MAX_BYTES = 2 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -46,7 +46,7 @@ def build_dashboard(user: User) -> Dashboard:
         board.profile_missing.append("mobile")
     board.courses = learning.my_courses(user)
     board.assigned = [a for a in assignments.assigned_to(user) if not a.completed]
-    board.credit_hours = learning.credit_summary(user).total
+    board.credit_hours = learning.credit_total(user)
     if can_author_courses(user):
         total, changed = db.session.execute(sa.select(
             sa.func.count(Course.id),

@@ -323,6 +323,13 @@ class CreditSummary:
     total: Decimal
 
 
+def credit_total(user) -> Decimal:
+    """The user's credit hours in all (one SUM; the dashboard needs no more)."""
+    total = db.session.scalar(sa.select(sa.func.sum(CreditEntry.hours)).where(
+        CreditEntry.user_id == user.id))
+    return Decimal(str(total or 0))
+
+
 def credit_summary(user) -> CreditSummary:
     """The user's ledger, newest first, with totals by year and domain."""
     entries = list(db.session.scalars(

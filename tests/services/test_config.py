@@ -79,3 +79,11 @@ def test_a_malformed_encryption_key_stops_the_start(env):
     env.setenv("LMS_ID_ENCRYPTION_KEY", "not-a-key")
     with pytest.raises(RuntimeError, match="Fernet"):
         create_app()
+
+
+def test_a_question_file_at_its_limit_fits_in_a_request():
+    """The request limit must not cut off an upload the import page says it accepts."""
+    from lms.config import Config
+    from lms.questions.formats.base import MAX_FILE_BYTES
+
+    assert Config.MAX_CONTENT_LENGTH > MAX_FILE_BYTES
