@@ -116,6 +116,23 @@ def outbox_deliver() -> None:
     click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
 
 
+@lms_cli.group("exams")
+def exams() -> None:
+    """Proctored exams."""
+
+
+@exams.command("sweep")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def exams_sweep(as_json: bool) -> None:
+    """Time out overdue attempts and cancel stale bookings (the worker does it every 15 s)."""
+    from lms.exams.attempts import sweep
+
+    result = sweep()
+    counts = {"timed_out": result.timed_out, "cancelled": result.cancelled}
+    click.echo(json.dumps(counts) if as_json else
+               f"timed out {counts['timed_out']}, cancelled {counts['cancelled']}")
+
+
 @lms_cli.group("courses")
 def courses() -> None:
     """Course folders: import, export, validate."""

@@ -53,6 +53,11 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     PASSWORD_RESET_MAX_AGE = 3600
 
+    # Exams: a save sent just before the deadline may arrive this much later and
+    # still count; candidates may check in this long before the session starts.
+    EXAM_SAVE_GRACE_SECONDS = 10
+    EXAM_CHECK_IN_EARLY_MINUTES = 30
+
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     # A test centre puts a whole class behind one address (NAT): the address limit

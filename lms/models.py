@@ -14,6 +14,7 @@ from lms.courses.models import (
     Module,
     PracticeAttempt,
 )
+from lms.exams.models import Accommodation, Exam, ExamAnswer, ExamAttempt, ExamSession
 from lms.notifications.models import OutboxMessage
 from lms.questions.models import (
     Category,
@@ -24,7 +25,8 @@ from lms.questions.models import (
     QuestionVersion,
 )
 
-__all__ = ["Attachment", "AuditEntry", "Category", "ConsentRecord", "Course", "CourseAssignment",
-           "CourseVersion", "CreditEntry", "Enrollment", "Lesson", "LessonProgress", "Module",
-           "Organisation", "OutboxMessage", "PracticeAttempt", "Question", "QuestionBank",
-           "QuestionReview", "QuestionTag", "QuestionVersion", "RoleAssignment", "User"]
+__all__ = ["Accommodation", "Attachment", "AuditEntry", "Category", "ConsentRecord", "Course",
+           "CourseAssignment", "CourseVersion", "CreditEntry", "Enrollment", "Exam", "ExamAnswer",
+           "ExamAttempt", "ExamSession", "Lesson", "LessonProgress", "Module", "Organisation",
+           "OutboxMessage", "PracticeAttempt", "Question", "QuestionBank", "QuestionReview",
+           "QuestionTag", "QuestionVersion", "RoleAssignment", "User"]

@@ -231,6 +231,15 @@ def editable_banks_filter(actor):
     return sa.or_(QuestionBank.owner_id == actor.id, QuestionBank.id.in_(shared))
 
 
+def can_proctor_session(actor, session) -> bool:
+    """The session's assigned proctors, and officers and admins (who review it)."""
+    if not _authenticated(actor):
+        return False
+    if has_role(actor, Role.OFFICER, Role.ADMIN):
+        return True
+    return has_role(actor, Role.PROCTOR) and any(p.id == actor.id for p in session.proctors)
+
+
 def require(allowed: bool) -> None:
     """Raise `PermissionDenied` unless ``allowed``: ``require(can_view_user(me, u))``."""
     if not allowed:
@@ -273,6 +282,7 @@ require_assign_scope = _requiring(can_assign_scope)
 require_view_audit_log = _requiring(can_view_audit_log)
 require_author_courses = _requiring(can_author_courses)
 require_study = _requiring(can_study)
+require_proctor_session = _requiring(can_proctor_session)
 require_author_questions = _requiring(can_author_questions)
 require_edit_bank = _requiring(can_edit_bank)
 require_review_question = _requiring(can_review_question)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
+SWEEP_EXAM_ATTEMPTS = "lms.tasks.sweep_exam_attempts"
 
 
 def init_app(app: Flask) -> Celery:
@@ -45,6 +46,8 @@ def init_app(app: Flask) -> Celery:
         timezone="UTC",
         beat_schedule={
             "deliver-outbox": {"task": DELIVER_OUTBOX, "schedule": 60.0},
+            # exams end on time even when no browser is left to notice
+            "sweep-exam-attempts": {"task": SWEEP_EXAM_ATTEMPTS, "schedule": 15.0},
         },
     )
     app.extensions["celery"] = celery
@@ -86,3 +89,12 @@ def deliver_outbox() -> dict[str, int]:
     from lms.notifications.services import deliver_due
 
     return deliver_due()
+
+
+@shared_task(name=SWEEP_EXAM_ATTEMPTS)
+def sweep_exam_attempts() -> dict[str, int]:
+    """Time out overdue exam attempts and cancel bookings of sessions that are over."""
+    from lms.exams.attempts import sweep
+
+    result = sweep()
+    return {"timed_out": result.timed_out, "cancelled": result.cancelled}

@@ -7,8 +7,11 @@ from decimal import Decimal
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
 
 from lms.domain.identity import mask_name
+from lms.domain.markdown import render_markdown
+from lms.domain.presentation import stem_html
 from lms.i18n import current_language
 from lms.permissions import TEMPLATE_GLOBALS
 
@@ -35,6 +38,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.filters["hours"] = format_hours
+    # authored Markdown, rendered with raw HTML off and sanitised by nh3
+    app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704
+    app.jinja_env.filters["item_stem"] = lambda view: Markup(stem_html(view))  # noqa: S704
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals["languages"] = lambda: app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = current_language

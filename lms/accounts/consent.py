@@ -19,5 +19,6 @@ CONSENTS = {
         ConsentText("personal_info", "2026-11-01", "accounts/consent/personal_info.html"),
         ConsentText("id_number", "2026-11-01", "accounts/consent/id_number.html"),
         ConsentText("photo", "2026-11-01", "accounts/consent/photo.html"),
+        ConsentText("proctoring", "2026-11-24", "accounts/consent/proctoring.html"),
     )
 }

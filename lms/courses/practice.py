@@ -23,9 +23,9 @@ from lms.courses.learning import Outline
 from lms.courses.models import Course, Module, PracticeAttempt
 from lms.db_base import utcnow
 from lms.domain import practice as rules
-from lms.domain.items import BLANK_MARKER, ItemSpec, ItemSpecError, item_from_dict
+from lms.domain.items import ItemSpec, ItemSpecError, item_from_dict
 from lms.domain.markdown import render_markdown
-from lms.domain.presentation import candidate_view
+from lms.domain.presentation import candidate_view, stem_html
 from lms.domain.scoring import ZERO, ItemResult, score_item
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db
@@ -180,14 +180,6 @@ class QuizItem:
         return render_markdown(self.spec.explanation)
 
 
-def _stem_html(view: dict) -> str:
-    """The rendered stem; a fill-in item's ``[[n]]`` marks become numbered gaps."""
-    html = render_markdown(view["stem"])
-    if view["type"] == "fill_blank":
-        html = BLANK_MARKER.sub(r'<span class="quiz-gap">（\1）</span>', html)
-    return html
-
-
 def _score(item: QuizItem, response: Any) -> ItemResult:
     """``score_item``; a parametric instance that cannot be computed (say its calculator
     is not registered) counts for nothing either way instead of failing the page."""
@@ -215,7 +207,7 @@ def items_of(attempt: PracticeAttempt) -> list[QuizItem]:
         spec = item_from_dict(version.spec)
         seed = rules.item_seed(attempt.seed, version_id)
         view = candidate_view(spec, seed=seed)
-        items.append(QuizItem(number, version, spec, seed, view, _stem_html(view)))
+        items.append(QuizItem(number, version, spec, seed, view, stem_html(view)))
     if attempt.submitted_at is not None:
         for item in items:
             item.response = (attempt.responses or {}).get(str(item.version.id))

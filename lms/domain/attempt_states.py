@@ -2,10 +2,11 @@
 
 registered → admitted → in_progress ⇄ paused → submitted | timed_out | terminated
 → graded → released; any finished attempt may be invalidated after review. A
-check-in may also be rejected. Every change of state goes through `transition`,
-which refuses anything not in the table; the database layer then applies it as
-one conditional update (``WHERE state = :from``), so two racing requests cannot
-both win.
+check-in may also be rejected, and a booking that was never started is
+cancelled (by the candidate, or by the sweep once its session is over). Every
+change of state goes through `transition`, which refuses anything not in the
+table; the database layer then applies it as one conditional update
+(``WHERE state = :from``), so two racing requests cannot both win.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class AttemptState(StrEnum):
     REGISTERED = "registered"
     ADMITTED = "admitted"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
     IN_PROGRESS = "in_progress"
     PAUSED = "paused"
     SUBMITTED = "submitted"
@@ -30,6 +32,7 @@ class AttemptState(StrEnum):
 class AttemptEvent(StrEnum):
     ADMIT = "admit"
     REJECT = "reject"
+    CANCEL = "cancel"
     START = "start"
     PAUSE = "pause"
     RESUME = "resume"
@@ -47,6 +50,8 @@ S, E = AttemptState, AttemptEvent
 TRANSITIONS: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
     (S.REGISTERED, E.ADMIT): S.ADMITTED,
     (S.REGISTERED, E.REJECT): S.REJECTED,
+    (S.REGISTERED, E.CANCEL): S.CANCELLED,
+    (S.ADMITTED, E.CANCEL): S.CANCELLED,
     (S.ADMITTED, E.START): S.IN_PROGRESS,
     (S.IN_PROGRESS, E.PAUSE): S.PAUSED,
     (S.PAUSED, E.RESUME): S.IN_PROGRESS,

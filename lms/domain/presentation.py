@@ -30,6 +30,7 @@ from lms.domain.items import (
     ParametricSpec,
     SingleChoiceSpec,
 )
+from lms.domain.markdown import render_markdown
 from lms.domain.parametric import instantiate, render_stem
 from lms.domain.seeding import derive_seed, stable_shuffle
 
@@ -112,3 +113,11 @@ def _sub_views(spec: CaseStudySpec, values: Mapping[str, Any] | None,
         view = candidate_view(sub.spec, sub_values, seed=derive_seed(seed, sub.id))
         views.append({"id": sub.id, **view})
     return views
+
+
+def stem_html(view: Mapping[str, Any]) -> str:
+    """A candidate view's stem as sanitised HTML; fill-in marks ``[[n]]`` become gaps."""
+    html = render_markdown(view["stem"])
+    if view["type"] == "fill_blank":
+        html = BLANK_MARKER.sub(r'<span class="quiz-gap">（\1）</span>', html)
+    return html

@@ -34,6 +34,8 @@ def test_the_normal_path():
     ((E.ADMIT, E.START, E.PAUSE, E.TERMINATE), S.TERMINATED),
     ((E.ADMIT, E.START, E.SUBMIT, E.INVALIDATE), S.INVALIDATED),
     ((E.REJECT,), S.REJECTED),
+    ((E.CANCEL,), S.CANCELLED),
+    ((E.ADMIT, E.CANCEL), S.CANCELLED),
 ])
 def test_other_documented_paths(events, end):
     assert run(*events) == end
@@ -46,6 +48,7 @@ def test_other_documented_paths(events, end):
     ((E.ADMIT, E.START, E.PAUSE), E.SUBMIT),  # no submit while paused
     ((), E.START),  # no start before admission
     ((E.ADMIT, E.START, E.SUBMIT), E.RELEASE),  # no release before grading
+    ((E.ADMIT, E.START), E.CANCEL),  # a started attempt counts: no cancelling it
 ])
 def test_races_and_skipped_steps_are_refused(events, illegal):
     state = run(*events)

@@ -1,0 +1,472 @@
+"""The attempt lifecycle on the database: check-in, start, autosave, submit, time-out.
+
+Every change of state is `lms.domain.attempt_states.transition` applied as one
+conditional UPDATE (``WHERE id = :id AND state = :seen``): of two racing
+requests exactly one wins, the other gets `AttemptConflict` and nothing it did
+is kept. The clock is the server's (`lms.domain.timing`); the browser's time is
+never trusted. Saves are upserts that keep only the highest sequence number per
+slot, so retries and reordering are harmless (`lms.domain.answer_ledger`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lms.audit import services as audit
+from lms.db_base import utcnow
+from lms.domain import assembly, timing
+from lms.domain.attempt_states import AttemptEvent, AttemptState, IllegalTransition, transition
+from lms.exams import blueprints
+from lms.exams.models import (
+    Accommodation,
+    Exam,
+    ExamAnswer,
+    ExamAttempt,
+    ExamSession,
+    ProctoringMode,
+)
+from lms.extensions import db
+
+S, E = AttemptState, AttemptEvent
+MAX_SAVES_PER_REQUEST = 200
+MAX_FIELDS_PER_SLOT = 60
+MAX_VALUE_LENGTH = 20_000
+#: sequence of answers handed in by a plain form post (no script): final, above any autosave
+FORM_SEQUENCE = 2**52
+
+
+class AttemptConflict(Exception):
+    """The attempt changed under the request (another tab, the proctor, the sweep)."""
+
+
+class AttemptRefused(Exception):
+    """The request is not allowed now; ``code`` names why for the message."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+# -- the clock --------------------------------------------------------------------
+
+
+CLOCK_COLUMNS = ("started_at", "duration_seconds", "allowance_seconds", "extension_seconds",
+                 "paused_seconds", "paused_at")
+
+
+def _clock(started_at, duration_seconds, allowance_seconds, extension_seconds, paused_seconds,
+           paused_at) -> timing.Clock:
+    """Closed pauses are stored as their total, folded here into one span."""
+    pauses = [timing.Pause(started_at, started_at + timedelta(seconds=paused_seconds))]
+    if paused_at is not None:
+        pauses.append(timing.Pause(paused_at))
+    return timing.Clock(started_at=started_at, duration=timedelta(seconds=duration_seconds),
+                        allowance=timedelta(seconds=allowance_seconds),
+                        extensions=(timedelta(seconds=extension_seconds),),
+                        pauses=tuple(pauses))
+
+
+def clock_of(attempt: ExamAttempt) -> timing.Clock:
+    return _clock(*(getattr(attempt, column) for column in CLOCK_COLUMNS))
+
+
+def grace() -> timedelta:
+    return timedelta(seconds=current_app.config["EXAM_SAVE_GRACE_SECONDS"])
+
+
+def remaining_seconds(attempt: ExamAttempt, now: datetime) -> int:
+    if attempt.started_at is None:
+        return attempt.duration_seconds or 0
+    return int(timing.remaining(clock_of(attempt), now).total_seconds())
+
+
+def _deadline_after(attempt: ExamAttempt, now: datetime, **changes) -> datetime:
+    """The deadline once ``changes`` (clock columns) are applied, for the sweep's index."""
+    columns = {column: getattr(attempt, column) for column in CLOCK_COLUMNS} | changes
+    return timing.deadline(_clock(**columns), now)
+
+
+# -- transitions ------------------------------------------------------------------
+
+
+def apply(attempt: ExamAttempt, event: AttemptEvent, **values) -> AttemptState:
+    """Move ``attempt`` by ``event`` in one guarded UPDATE, with ``values`` alongside.
+
+    :raises IllegalTransition: the event is not allowed in the state read.
+    :raises AttemptConflict: another request changed the state first.
+    """
+    seen = attempt.state
+    new = transition(seen, event)
+    result = db.session.execute(
+        sa.update(ExamAttempt)
+        .where(ExamAttempt.id == attempt.id, ExamAttempt.state == seen)
+        .values(state=new, **values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AttemptConflict(f"attempt {attempt.id} is no longer {seen.value}")
+    db.session.expire(attempt)
+    return new
+
+
+def device_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _same_device(attempt: ExamAttempt, token: str | None) -> bool:
+    return (attempt.device_digest is not None and token is not None
+            and hmac.compare_digest(attempt.device_digest, device_digest(token)))
+
+
+# -- check-in and start -------------------------------------------------------------
+
+
+def codes_match(expected: str, given: str) -> bool:
+    """Access codes compare case- and space-insensitively, in constant time."""
+    clean = "".join((given or "").split()).upper()
+    return hmac.compare_digest(expected.upper().encode(), clean.encode())
+
+
+def check_in(attempt: ExamAttempt, code: str, now: datetime) -> AttemptState:
+    """The candidate enters the session's access code.
+
+    Unproctored and online sessions admit at once (the photo comparison is left
+    to the review); at a test centre the candidate waits for the proctor.
+    """
+    session = attempt.session
+    early = timedelta(minutes=current_app.config["EXAM_CHECK_IN_EARLY_MINUTES"])
+    if attempt.state != S.REGISTERED:
+        raise AttemptRefused("not_registered")
+    if now < session.starts_at - early:
+        raise AttemptRefused("too_early", opens=session.starts_at - early)
+    if now >= session.ends_at:
+        raise AttemptRefused("session_over")
+    if not codes_match(session.access_code, code):
+        raise AttemptRefused("wrong_code")
+    if session.mode == ProctoringMode.CENTRE:
+        db.session.execute(sa.update(ExamAttempt).where(
+            ExamAttempt.id == attempt.id, ExamAttempt.state == S.REGISTERED)
+            .values(checked_in_at=now).execution_options(synchronize_session=False))
+        db.session.expire(attempt)
+        return S.REGISTERED
+    return apply(attempt, E.ADMIT, checked_in_at=now, admitted_at=now)
+
+
+def admit(attempt: ExamAttempt, proctor, now: datetime) -> None:
+    apply(attempt, E.ADMIT, admitted_at=now, admitted_by_id=proctor.id)
+    audit.record("exam_attempt.admitted", actor=proctor, obj=attempt)
+
+
+def reject(attempt: ExamAttempt, proctor, reason: str) -> None:
+    if not reason.strip():
+        raise AttemptRefused("reason_required")
+    apply(attempt, E.REJECT, reason=reason.strip()[:500])
+    audit.record("exam_attempt.rejected", actor=proctor, obj=attempt,
+                 after={"reason": reason.strip()[:500]})
+
+
+def cancel(attempt: ExamAttempt, actor=None) -> None:
+    apply(attempt, E.CANCEL)
+    audit.record("exam_attempt.cancelled", actor=actor, obj=attempt)
+
+
+def allowance_seconds(exam: Exam, user_id: int) -> int:
+    """Extra time from the candidate's accommodation (exam-specific wins over general)."""
+    rows = db.session.scalars(sa.select(Accommodation).where(
+        Accommodation.user_id == user_id,
+        sa.or_(Accommodation.exam_id == exam.id, Accommodation.exam_id.is_(None))))
+    chosen = sorted(rows, key=lambda a: a.exam_id is None)
+    if not chosen:
+        return 0
+    accommodation = chosen[0]
+    return (exam.duration_minutes * 60 * accommodation.extra_percent // 100
+            + accommodation.extra_minutes * 60)
+
+
+def start(attempt: ExamAttempt, now: datetime) -> str:
+    """Assemble and freeze the paper, start the clock; returns the device token.
+
+    The token goes to the browser as a cookie; only that device may answer
+    until a proctor unlocks another.
+    """
+    exam, session = attempt.exam, attempt.session
+    if attempt.state != S.ADMITTED:
+        transition(attempt.state, E.START)  # raises the precise IllegalTransition
+    if now < session.starts_at:
+        raise AttemptRefused("not_started", starts=session.starts_at)
+    if now >= session.ends_at:
+        raise AttemptRefused("session_over")
+    pool, specs = blueprints.pool_for(exam)
+    paper = assembly.assemble(blueprints.sections_of(exam), pool, attempt.seed, specs=specs,
+                              shuffle_items=exam.shuffle_items)
+    frozen = paper.to_dict()
+    frozen["rules"] = {"navigation": exam.navigation.value, "layout": exam.layout.value,
+                       "shuffle_options": exam.shuffle_options,
+                       "min_percent": {s.get("key"): s.get("min_percent")
+                                       for s in exam.sections if s.get("min_percent")}}
+    token = secrets.token_urlsafe(32)
+    duration = exam.duration_minutes * 60
+    allowance = allowance_seconds(exam, attempt.user_id)
+    apply(attempt, E.START, paper=frozen, item_count=len(paper.items),
+          max_score=paper.max_score, pass_percent=exam.pass_percent,
+          duration_seconds=duration, allowance_seconds=allowance, started_at=now,
+          deadline_at=now + timedelta(seconds=duration + allowance),
+          device_digest=device_digest(token))
+    return token
+
+
+# -- autosave ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Save:
+    slot: int
+    sequence: int
+    #: the item's form fields as the page posts them: name → [values]
+    response: dict
+
+
+class BadSave(ValueError):
+    """A save is malformed; ``index`` is its position in the request."""
+
+    def __init__(self, index: int, code: str):
+        super().__init__(f"save {index}: {code}")
+        self.index, self.code = index, code
+
+
+def parse_saves(raw: object, item_count: int) -> list[Save]:
+    """The saves of a request body's ``saves`` list; `BadSave` on the first bad one."""
+    if not isinstance(raw, list) or len(raw) > MAX_SAVES_PER_REQUEST:
+        raise BadSave(0, "not_a_list")
+    saves = []
+    for index, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise BadSave(index, "not_an_object")
+        slot, sequence, response = entry.get("slot"), entry.get("seq"), entry.get("response")
+        if not (isinstance(slot, int) and not isinstance(slot, bool) and 0 <= slot < item_count):
+            raise BadSave(index, "slot")
+        if not (isinstance(sequence, int) and not isinstance(sequence, bool)
+                and 0 < sequence < 2**53):
+            raise BadSave(index, "seq")
+        if not _valid_fields(response):
+            raise BadSave(index, "response")
+        saves.append(Save(slot, sequence, response))
+    return saves
+
+
+def _valid_fields(response: object) -> bool:
+    return (isinstance(response, dict) and len(response) <= MAX_FIELDS_PER_SLOT
+            and all(isinstance(name, str) and len(name) <= 64 and isinstance(values, list)
+                    and len(values) <= 30
+                    and all(isinstance(v, str) and len(v) <= MAX_VALUE_LENGTH for v in values)
+                    for name, values in response.items()))
+
+
+def _newest_per_slot(saves: Iterable[Save]) -> list[Save]:
+    newest: dict[int, Save] = {}
+    for save in saves:
+        if save.slot not in newest or save.sequence > newest[save.slot].sequence:
+            newest[save.slot] = save
+    return [newest[slot] for slot in sorted(newest)]
+
+
+def _upsert(attempt_id: int, saves: list[Save], now: datetime) -> None:
+    """One statement: insert each slot's answer, or replace it if the sequence is higher."""
+    if not saves:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ExamAnswer).values([
+        {"attempt_id": attempt_id, "slot": s.slot, "sequence": s.sequence,
+         "response": s.response, "saved_at": now} for s in saves])
+    statement = statement.on_conflict_do_update(
+        index_elements=[ExamAnswer.attempt_id, ExamAnswer.slot],
+        set_={"sequence": statement.excluded.sequence, "response": statement.excluded.response,
+              "saved_at": statement.excluded.saved_at},
+        where=ExamAnswer.sequence < statement.excluded.sequence)
+    db.session.execute(statement)
+
+
+def check_deadline(attempt: ExamAttempt, now: datetime) -> bool:
+    """Time the attempt out if its deadline and grace have passed; True if it did.
+
+    Called on every request that touches an attempt, and by the sweep, so an
+    attempt ends on time whether or not the browser is there.
+    """
+    if attempt.state != S.IN_PROGRESS or not timing.is_overdue(clock_of(attempt), now,
+                                                               grace=grace()):
+        return False
+    try:
+        apply(attempt, E.TIME_OUT, finished_at=timing.deadline(clock_of(attempt), now))
+    except (AttemptConflict, IllegalTransition):
+        return False
+    audit.record("exam_attempt.timed_out", obj=attempt)
+    db.session.commit()
+    return True
+
+
+def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
+                 now: datetime) -> None:
+    """Store ``saves`` (already parsed) if the attempt accepts answers now.
+
+    Statements: none beyond the one upsert — the caller has loaded the attempt —
+    and the caller commits once.
+
+    :raises AttemptRefused: ``finished``, ``paused``, ``not_started``, ``other_device``
+        or ``time_up``.
+    """
+    if attempt.state in (S.PAUSED,):
+        raise AttemptRefused("paused")
+    if attempt.state != S.IN_PROGRESS:
+        raise AttemptRefused("not_started" if attempt.state in (S.REGISTERED, S.ADMITTED)
+                             else "finished")
+    if not _same_device(attempt, device_token):
+        raise AttemptRefused("other_device")
+    if not timing.accepts_answer(clock_of(attempt), now, grace=grace()):
+        raise AttemptRefused("time_up")
+    _upsert(attempt.id, _newest_per_slot(saves), now)
+
+
+def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
+           now: datetime) -> bool:
+    """Store the last saves and close the attempt; False if it was already closed.
+
+    Idempotent: a second submit (double click, retry after a lost response)
+    finds the attempt finished and changes nothing.
+    """
+    if attempt.state not in (S.IN_PROGRESS, S.PAUSED):
+        if attempt.state in (S.REGISTERED, S.ADMITTED, S.REJECTED, S.CANCELLED):
+            raise AttemptRefused("not_started")
+        return False
+    if check_deadline(attempt, now):
+        return False
+    if saves:
+        save_answers(attempt, device_token, saves, now)
+    elif not _same_device(attempt, device_token):
+        raise AttemptRefused("other_device")
+    try:
+        apply(attempt, E.SUBMIT, finished_at=now)
+    except AttemptConflict:
+        return False
+    audit.record("exam_attempt.submitted", actor=attempt.user, obj=attempt)
+    return True
+
+
+# -- the proctor's actions -------------------------------------------------------------
+
+
+def pause(attempt: ExamAttempt, proctor, now: datetime) -> None:
+    apply(attempt, E.PAUSE, paused_at=now)
+    audit.record("exam_attempt.paused", actor=proctor, obj=attempt)
+
+
+def resume(attempt: ExamAttempt, proctor, now: datetime) -> None:
+    paused = int((now - attempt.paused_at).total_seconds()) if attempt.paused_at else 0
+    total = attempt.paused_seconds + max(paused, 0)
+    apply(attempt, E.RESUME, paused_at=None, paused_seconds=total,
+          deadline_at=_deadline_after(attempt, now, paused_seconds=total, paused_at=None))
+    audit.record("exam_attempt.resumed", actor=proctor, obj=attempt,
+                 after={"paused_seconds": paused})
+
+
+def extend(attempt: ExamAttempt, proctor, minutes: int, now: datetime) -> None:
+    """Add time to a running or paused attempt (in one guarded UPDATE)."""
+    if not 1 <= minutes <= 600:
+        raise AttemptRefused("minutes")
+    if attempt.state not in (S.IN_PROGRESS, S.PAUSED):
+        raise AttemptRefused("finished")
+    total = attempt.extension_seconds + minutes * 60
+    result = db.session.execute(
+        sa.update(ExamAttempt)
+        .where(ExamAttempt.id == attempt.id, ExamAttempt.state == attempt.state,
+               ExamAttempt.extension_seconds == attempt.extension_seconds)
+        .values(extension_seconds=total,
+                deadline_at=_deadline_after(attempt, now, extension_seconds=total))
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AttemptConflict(f"attempt {attempt.id} changed")
+    db.session.expire(attempt)
+    audit.record("exam_attempt.extended", actor=proctor, obj=attempt,
+                 after={"minutes": minutes})
+
+
+def terminate(attempt: ExamAttempt, proctor, reason: str, now: datetime) -> None:
+    if not reason.strip():
+        raise AttemptRefused("reason_required")
+    apply(attempt, E.TERMINATE, finished_at=now, reason=reason.strip()[:500])
+    audit.record("exam_attempt.terminated", actor=proctor, obj=attempt,
+                 after={"reason": reason.strip()[:500]})
+
+
+def unlock_device(attempt: ExamAttempt, proctor) -> None:
+    """Let the next device that opens the attempt take it over (the old one stops)."""
+    db.session.execute(sa.update(ExamAttempt).where(ExamAttempt.id == attempt.id)
+                       .values(device_digest=None).execution_options(synchronize_session=False))
+    db.session.expire(attempt)
+    audit.record("exam_attempt.device_unlocked", actor=proctor, obj=attempt)
+
+
+def claim_device(attempt: ExamAttempt) -> str | None:
+    """A new device token if the attempt is unlocked (no device holds it), else None."""
+    if attempt.device_digest is not None or attempt.state not in (S.IN_PROGRESS, S.PAUSED):
+        return None
+    token = secrets.token_urlsafe(32)
+    result = db.session.execute(
+        sa.update(ExamAttempt)
+        .where(ExamAttempt.id == attempt.id, ExamAttempt.device_digest.is_(None))
+        .values(device_digest=device_digest(token))
+        .execution_options(synchronize_session=False))
+    db.session.expire(attempt)
+    return token if result.rowcount == 1 else None
+
+
+# -- the sweep -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    timed_out: int
+    cancelled: int
+
+
+def sweep(now: datetime | None = None) -> SweepResult:
+    """Time out every overdue attempt and cancel bookings whose session is over.
+
+    Idempotent and safe to run from several workers at once: each change is a
+    guarded UPDATE, so an attempt is finalised once.
+    """
+    now = now or utcnow()
+    margin = now - grace()
+    overdue = db.session.scalars(sa.select(ExamAttempt).where(
+        ExamAttempt.state == S.IN_PROGRESS, ExamAttempt.deadline_at < margin)).all()
+    timed_out = sum(check_deadline(attempt, now) for attempt in overdue)
+    stale = db.session.scalars(
+        sa.select(ExamAttempt).join(ExamSession, ExamSession.id == ExamAttempt.session_id)
+        .where(ExamAttempt.state.in_([S.REGISTERED, S.ADMITTED]), ExamSession.ends_at <= now)
+    ).all()
+    cancelled = 0
+    for attempt in stale:
+        try:
+            cancel(attempt)
+            db.session.commit()
+            cancelled += 1
+        except (AttemptConflict, IllegalTransition):
+            db.session.rollback()
+    return SweepResult(timed_out, cancelled)
+
+
+def answers_of(attempt_id: int) -> dict[int, ExamAnswer]:
+    return {a.slot: a for a in db.session.scalars(
+        sa.select(ExamAnswer).where(ExamAnswer.attempt_id == attempt_id))}
