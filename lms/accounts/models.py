@@ -92,7 +92,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         back_populates="user",
         cascade="all, delete-orphan",
         foreign_keys="RoleAssignment.user_id",
-        lazy="selectin",
+        # loaded when first asked: the exam's autosave never needs them (3-statement
+        # budget); lists of users ask for them with selectinload
     )
 
     def __repr__(self) -> str:

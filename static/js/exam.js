@@ -210,8 +210,8 @@
       if (!(entry && answered(entry.response))) { missing.push(i + 1); }
       if (state.flags[item.dataset.slot]) { flagged.push(i + 1); }
     });
-    var summary = missing.length ? text.unanswered.replace("%(list)s", missing.join("、")) : text.all_answered;
-    if (flagged.length) { summary += " " + text.flagged.replace("%(list)s", flagged.join("、")); }
+    var summary = missing.length ? text.unanswered.replace("{list}", missing.join("、")) : text.all_answered;
+    if (flagged.length) { summary += " " + text.flagged.replace("{list}", flagged.join("、")); }
     document.getElementById("exam-summary").textContent = summary;
   }
   function show(index) {
