@@ -474,6 +474,10 @@ def _compensation(v):
         local_average_monthly_wage=v["A"]).compensation
 
 
+def _fen(amount):
+    return amount.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+
+
 CALCULATORS = {
     "wc-ot-001": lambda v: wages.overtime_pay(
         v["M"], workday_hours=v["h1"], rest_day_hours=v["h2"], holiday_hours=v["h3"]).total,
@@ -503,6 +507,17 @@ CALCULATORS = {
         medical_rate=Decimal("0.02"), unemployment_rate=v["u"] / 100,
         housing_fund_floor=Decimal(0), housing_fund_ceiling=Decimal(0),
         housing_fund_rate=Decimal(0)).social_insurance_total,
+    "wc-ot-002": lambda v: wages.overtime_pay(v["M"], workday_hours=v["h"]).total,
+    "wc-ot-003": lambda v: wages.overtime_pay(v["M"], rest_day_hours=v["h2"] - v["r"]).total,
+    "wc-ot-004": lambda v: wages.overtime_pay(v["M"], holiday_hours=8 * v["d"]).total,
+    "wc-ot-005": lambda v: wages.overtime_pay(
+        v["M"], workday_hours=v["h1"], rest_day_hours=v["h2"], rest_day_time_off=True,
+        holiday_hours=v["h3"]).total,
+    "wc-ot-007": lambda v: wages.overtime_pay(v["M"], workday_hours=v["A"] - v["S"]).total,
+    "wc-ot-008": lambda v: _fen(wages.overtime_pay(
+        v["M"], workday_hours=v["h1"], rest_day_hours=v["h2"]).total * Decimal("0.5")),
+    "wc-conv-002": lambda v: wages.daily_and_hourly_wage(v["M"]).hourly_wage,
+    "wc-conv-003": lambda v: v["M"] - wages.daily_and_hourly_wage(v["M"]).daily_wage * v["d"],
 }
 
 
@@ -704,6 +719,7 @@ def test_a_bank_out_of_balance_is_caught():
     assert any("difficulty 1" in p for p in problems)
     assert any("item types" in p for p in problems)
     assert any("approved items" in p for p in balance_problems(good_bank("union-law", items[:149])))
-    wage = good_bank("wage-calculations", [good_parametric()] * 9)
+    wage = good_bank("wage-calculations", [good_parametric()] * (MIN_PARAMETRIC - 1))
     assert any("parametric items" in p for p in balance_problems(wage))
-    assert balance_problems(good_bank("wage-calculations", [good_parametric()] * 10)) == []
+    assert balance_problems(good_bank("wage-calculations",
+                                      [good_parametric()] * MIN_PARAMETRIC)) == []
