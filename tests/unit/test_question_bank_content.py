@@ -38,6 +38,7 @@ from lms.domain import wages
 from lms.domain.items import ItemSpecError, ParametricSpec, item_from_dict
 from lms.domain.numerals import cn_to_int, well_formed_article
 from lms.domain.parametric import check_instances, compute_answer, instantiate
+from lms.domain.wages.double_wage import add_months
 
 REPO = Path(__file__).resolve().parents[2]
 BANKS = REPO / "question_banks"
@@ -518,6 +519,27 @@ CALCULATORS = {
         v["M"], workday_hours=v["h1"], rest_day_hours=v["h2"]).total * Decimal("0.5")),
     "wc-conv-002": lambda v: wages.daily_and_hourly_wage(v["M"]).hourly_wage,
     "wc-conv-003": lambda v: v["M"] - wages.daily_and_hourly_wage(v["M"]).daily_wage * v["d"],
+    "wc-comp-003": lambda v: wages.economic_compensation(
+        service_years=int(v["Y"]), extra_months=int(v["m"]), monthly_wage=v["W"],
+        local_average_monthly_wage=v["A"], local_minimum_wage=v["L"]).compensation,
+    "wc-comp-004": lambda v: wages.economic_compensation(
+        service_years=0, extra_months=int(v["k"]), monthly_wage=v["T"] / v["k"],
+        local_average_monthly_wage=v["A"]).compensation,
+    "wc-comp-005": lambda v: wages.economic_compensation(
+        service_years=int(v["Y"]), extra_months=int(v["m"]), monthly_wage=v["W"],
+        local_average_monthly_wage=v["A"], notice_pay_wage=v["P"]).total
+        + _fen(v["V"] * 2 * v["d"] / Decimal("21.75")),
+    "wc-dmg-002": lambda v: wages.unlawful_termination_damages(
+        service_years=int(v["Y"]), extra_months=int(v["m"]), monthly_wage=v["W"],
+        local_average_monthly_wage=v["A"]).damages,
+    "wc-prob-002": lambda v: wages.probation_wage_floor(
+        comparison_wage=v["C"], local_minimum_wage=v["L"],
+        probation_wage=v["C"] * Decimal("0.7")).shortfall * v["t"],
+    "wc-ded-002": lambda v: wages.damage_deduction_limit(
+        monthly_wage=v["S"], local_minimum_wage=v["L"], loss=v["D"]).months_to_repay,
+    "wc-dbl-002": lambda v: wages.no_contract_double_wage(
+        employment_start=dt.date(2024, 3, 1), monthly_wage=v["M"],
+        as_of=add_months(dt.date(2024, 3, 1), int(v["q"])) - dt.timedelta(days=1)).extra_wage,
 }
 
 
