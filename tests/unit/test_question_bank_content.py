@@ -11,7 +11,7 @@ beside the repository (../shared/domain/statutes/), every article an item lists
 must exist in the text of the version it names; without them those checks are
 skipped. Bank-level rules: no near-duplicate stems within a bank; the union-law
 bank has at least 150 approved items of at least 5 types with every difficulty
-1–5 at 10 % or more; the wage bank has at least 10 parametric items, each of
+1–5 at 10 % or more; the wage bank has at least 40 parametric items, each of
 which also agrees with the independent calculators in `lms.domain.wages`.
 
 The second half breaks a valid item or bank one rule at a time, so that each
@@ -66,7 +66,7 @@ ARTICLE_NAME_RE = re.compile(rf"^第({NUM})条$")
 MIN_UNION_LAW_ITEMS = 150
 MIN_TYPES = 5
 MIN_DIFFICULTY_SHARE = Decimal("0.10")
-MIN_PARAMETRIC = 10
+MIN_PARAMETRIC = 40
 NEAR_DUPLICATE_RATIO = 0.85
 PARAMETRIC_SEEDS = range(200)
 
@@ -479,6 +479,39 @@ def _fen(amount):
     return amount.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
 
 
+def _contributions(**kwargs):
+    """`wages.employee_contributions` with every share not named left at zero and the
+    bases unbounded unless a floor or ceiling is named."""
+    unbounded = Decimal(10) ** 9
+    arguments = dict(social_insurance_floor=Decimal(0), social_insurance_ceiling=unbounded,
+                     pension_rate=Decimal(0), medical_rate=Decimal(0),
+                     unemployment_rate=Decimal(0), housing_fund_floor=Decimal(0),
+                     housing_fund_ceiling=unbounded, housing_fund_rate=Decimal(0))
+    return wages.employee_contributions(**{**arguments, **kwargs})
+
+
+def _bonus_month(v):
+    """Month n of a steady wage, with a bonus added to month n's income."""
+    n = int(v["n"])
+    before = wages.withholding_schedule(
+        monthly_income=v["G"], monthly_special_deductions=v["S"],
+        monthly_special_additional_deductions=v["D"], through_month=n - 1)
+    return wages.monthly_withholding(
+        month=n, cumulative_income=n * v["G"] + v["B"], cumulative_special_deductions=n * v["S"],
+        cumulative_special_additional_deductions=n * v["D"],
+        tax_withheld_before=sum(month.tax_this_month for month in before)).tax_this_month
+
+
+def _net_pay_january(v):
+    contributions = _contributions(
+        wage=v["B"], pension_rate=Decimal("0.08"), medical_rate=Decimal("0.02"),
+        unemployment_rate=v["u"] / 100, housing_fund_rate=v["h"] / 100).total
+    tax = wages.monthly_withholding(
+        month=1, cumulative_income=v["G"], cumulative_special_deductions=contributions,
+        cumulative_special_additional_deductions=v["D"]).tax_this_month
+    return v["G"] - contributions - tax
+
+
 CALCULATORS = {
     "wc-ot-001": lambda v: wages.overtime_pay(
         v["M"], workday_hours=v["h1"], rest_day_hours=v["h2"], holiday_hours=v["h3"]).total,
@@ -540,6 +573,28 @@ CALCULATORS = {
     "wc-dbl-002": lambda v: wages.no_contract_double_wage(
         employment_start=dt.date(2024, 3, 1), monthly_wage=v["M"],
         as_of=add_months(dt.date(2024, 3, 1), int(v["q"])) - dt.timedelta(days=1)).extra_wage,
+    "wc-iit-002": lambda v: wages.withholding_schedule(
+        monthly_income=v["G"], monthly_special_deductions=v["S"],
+        monthly_special_additional_deductions=2000 * v["c"] + 4000,
+        through_month=int(v["n"]))[-1].tax_this_month,
+    "wc-iit-003": _bonus_month,
+    "wc-iit-004": lambda v: wages.monthly_withholding(
+        month=int(v["n"]), cumulative_income=v["n"] * v["G"],
+        cumulative_special_deductions=v["n"] * v["S"],
+        cumulative_special_additional_deductions=v["n"] * v["D"]).taxable_income,
+    "wc-iit-005": lambda v: wages.tax_on(v["Y"] + v["R"] * Decimal("0.8") - 60000 - v["S"] - v["D"]),
+    "wc-iit-006": _net_pay_january,
+    "wc-si-002": lambda v: _contributions(
+        wage=v["P"], housing_fund_floor=v["F"], housing_fund_ceiling=v["C"],
+        housing_fund_rate=v["r"] / 100).housing_fund,
+    "wc-si-003": lambda v: _contributions(
+        wage=v["P"], social_insurance_floor=v["A"] * Decimal("0.6"),
+        social_insurance_ceiling=v["A"] * 3, pension_rate=Decimal("0.08"),
+        medical_rate=Decimal("0.02"), unemployment_rate=v["u"] / 100,
+        housing_fund_floor=v["L"], housing_fund_ceiling=v["A"] * 3,
+        housing_fund_rate=v["h"] / 100).total,
+    "wc-si-006": lambda v: _contributions(
+        wage=v["W2"], housing_fund_rate=v["r"] / 100).housing_fund * 2,
 }
 
 
