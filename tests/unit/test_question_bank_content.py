@@ -12,7 +12,8 @@ must exist in the text of the version it names; without them those checks are
 skipped. Bank-level rules: no near-duplicate stems within a bank; the union-law
 bank has at least 150 approved items of at least 5 types with every difficulty
 1–5 at 10 % or more; the wage bank has at least 40 parametric items, each of
-which also agrees with the independent calculators in `lms.domain.wages`.
+and every parametric formula and numeric key that an independent calculator in
+`lms.domain.wages` covers agrees with it.
 
 The second half breaks a valid item or bank one rule at a time, so that each
 check is known to fail when it should.
@@ -582,7 +583,8 @@ CALCULATORS = {
         month=int(v["n"]), cumulative_income=v["n"] * v["G"],
         cumulative_special_deductions=v["n"] * v["S"],
         cumulative_special_additional_deductions=v["n"] * v["D"]).taxable_income,
-    "wc-iit-005": lambda v: wages.tax_on(v["Y"] + v["R"] * Decimal("0.8") - 60000 - v["S"] - v["D"]),
+    "wc-iit-005": lambda v: wages.tax_on(
+        v["Y"] + v["R"] * Decimal("0.8") - 60000 - v["S"] - v["D"]),
     "wc-iit-006": _net_pay_january,
     "wc-si-002": lambda v: _contributions(
         wage=v["P"], housing_fund_floor=v["F"], housing_fund_ceiling=v["C"],
@@ -607,6 +609,78 @@ def test_parametric_answers_match_the_wage_calculators(item_id):
     corners = [{v.name: v.min for v in spec.variables}, {v.name: v.max for v in spec.variables}]
     for values in corners + [instantiate(spec, seed) for seed in PARAMETRIC_SEEDS]:
         assert compute_answer(spec, values) == CALCULATORS[item_id](values), values
+
+
+# --- the numeric keys agree with the independent calculators ------------------------
+# Each entry recomputes, from the figures the item states, the value of the item's first
+# full-credit answer; a case-study sub-item is named "case-id/sub-id".
+
+D = Decimal
+
+NUMERIC_CALCULATORS = {
+    "wc-num-001": lambda: wages.overtime_pay(
+        D(6960), workday_hours=D(12), rest_day_hours=D(8), holiday_hours=D(8)).total,
+    "wc-num-002": lambda: wages.daily_and_hourly_wage(D(8352)).hourly_wage,
+    "wc-num-003": lambda: wages.economic_compensation(
+        service_years=13, extra_months=7, monthly_wage=D(36000),
+        local_average_monthly_wage=D(10500)).compensation,
+    "wc-num-004": lambda: wages.damage_deduction_limit(
+        monthly_wage=D(2800), local_minimum_wage=D(2420), loss=D(1500)).deduction,
+    "wc-num-005": lambda: wages.withholding_schedule(
+        monthly_income=D(18000), monthly_special_deductions=D(1900),
+        monthly_special_additional_deductions=D(3000), through_month=5)[-1].tax_this_month,
+    "wc-num-006": lambda: _contributions(
+        wage=D(4600), social_insurance_floor=D(9000) * D("0.6"),
+        social_insurance_ceiling=D(9000) * 3, pension_rate=D("0.08"), medical_rate=D("0.02"),
+        unemployment_rate=D("0.005"), housing_fund_floor=D(2420),
+        housing_fund_ceiling=D(27000), housing_fund_rate=D("0.07")).total,
+    "wc-num-007": lambda: wages.probation_wage_floor(
+        comparison_wage=D(3000), local_minimum_wage=D(2540)).floor,
+    "wc-num-008": lambda: wages.no_contract_double_wage(
+        employment_start=dt.date(2024, 5, 10), monthly_wage=D(7200),
+        contract_signed=dt.date(2024, 11, 10)).extra_wage,
+    "wc-num-009": lambda: wages.unlawful_termination_damages(
+        service_years=4, extra_months=3, monthly_wage=D(9200),
+        local_average_monthly_wage=D(11000)).damages,
+    "wc-num-012": lambda: wages.daily_and_hourly_wage(D(10875)).daily_wage * 2 * 3,
+    "wc-num-014": lambda: wages.withholding_schedule(
+        monthly_income=D(28000), monthly_special_deductions=D(2800),
+        monthly_special_additional_deductions=D(3000), through_month=9)[-1].tax_this_month,
+    "wc-num-015": lambda: wages.economic_compensation(
+        service_years=6, extra_months=2, monthly_wage=D(2100),
+        local_average_monthly_wage=D(8800), local_minimum_wage=D(2420)).compensation,
+    "wc-case-001/s2": lambda: wages.overtime_pay(
+        D(7830), workday_hours=D(30), rest_day_hours=D(16), holiday_hours=D(8)).total,
+}
+
+
+def _numeric_spec(item_id: str) -> dict:
+    question_id, _, sub_id = item_id.partition("/")
+    question = next((q for q in bank_by_code("wage-calculations")["questions"]
+                     if q["id"] == question_id), None)
+    assert question is not None, f"{question_id} is no longer in the wage bank"
+    spec = question["spec"]
+    if sub_id:
+        spec = next(sub["spec"] for sub in spec["sub_items"] if sub["id"] == sub_id)
+    assert spec["type"] == "numeric", f"{item_id} is not a numeric item"
+    return spec
+
+
+@pytest.mark.parametrize("item_id", sorted(NUMERIC_CALCULATORS))
+def test_numeric_keys_match_the_wage_calculators(item_id):
+    spec = _numeric_spec(item_id)
+    key = next(a for a in spec["answers"] if Decimal(str(a.get("weight", 100))) == 100)
+    assert Decimal(str(key["value"])) == NUMERIC_CALCULATORS[item_id]()
+
+
+def test_every_numeric_wage_item_is_either_checked_or_outside_the_calculators():
+    """A new numeric item must be added to NUMERIC_CALCULATORS or to this list on purpose."""
+    not_covered = {"wc-num-010",  # union funds: 2 % of the wage total, no calculator
+                   "wc-num-011",  # social-insurance late fee, no calculator
+                   "wc-num-013"}  # annual-leave days on leaving, no calculator
+    numeric = {q["id"] for q in bank_by_code("wage-calculations")["questions"]
+               if q["spec"]["type"] == "numeric"}
+    assert numeric == {i for i in NUMERIC_CALCULATORS if "/" not in i} | not_covered
 
 
 # --------------------------------------------------------------------------- self-tests
