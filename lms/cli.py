@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -187,19 +188,25 @@ def courses_import(folder, publish) -> None:
 
 
 @courses.command("export")
-@click.argument("code")
-@click.argument("target", type=click.Path(file_okay=False))
-def courses_export(code, target) -> None:
-    """Write a course's draft as a course folder under TARGET."""
+@click.argument("args", nargs=-1, required=True, metavar="[CODE] TARGET")
+def courses_export(args) -> None:
+    """Write a course's draft (or, without CODE, every course) as folders under TARGET."""
     from lms.courses.authoring import course_by_code
     from lms.courses.files import export_course
+    from lms.courses.models import Course
     from lms.errors import NotFound
 
+    if len(args) > 2:
+        raise click.UsageError("give at most a course code and a target folder")
+    *code, target = args
     try:
-        folder = export_course(course_by_code(code), target)
+        chosen = [course_by_code(code[0])] if code else \
+            db.session.scalars(sa.select(Course).order_by(Course.code)).all()
     except NotFound:
-        raise click.ClickException(f"no course with code {code!r}") from None
-    click.echo(f"exported {code} to {folder}")
+        raise click.ClickException(f"no course with code {code[0]!r}") from None
+    for course in chosen:
+        folder = export_course(course, target)
+        click.echo(f"exported {course.code} to {folder}")
 
 
 @lms_cli.group("questions")

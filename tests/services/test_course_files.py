@@ -1,5 +1,6 @@
 """The course folder format: validate, import (all or nothing), export, re-import."""
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -80,3 +81,23 @@ def test_validate_command_checks_without_importing(app):
     bad = invoke(app, "validate", str(DATA / "broken-course"))
     assert bad.exit_code == 1
     assert db.session.scalar(sa.select(sa.func.count(Course.id))) == 0
+
+
+def test_export_without_a_code_writes_every_shipped_course_with_its_lessons(app, tmp_path):
+    """The issue's proof: `courses export DIR` yields the whole catalogue as folders."""
+    from lms.seed import seed_courses
+
+    seed_courses()
+    db.session.commit()
+    target = tmp_path / "export"
+    result = invoke(app, "export", str(target))
+    assert result.exit_code == 0, result.output
+    folders = sorted(p.name for p in target.iterdir())
+    assert {"labor-law", "negotiation", "union-law", "wage-accounting"} <= set(folders)
+    lessons = [lesson for folder in folders
+               for module in parse_course_dir(target / folder).modules
+               for lesson in module.lessons]
+    assert len(lessons) >= 48
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert min(len(han.findall(lesson.body_md)) for lesson in lessons) >= 600
+    assert invoke(app, "export", "a", "b", "c").exit_code == 2
