@@ -4,11 +4,13 @@ A citation is only as good as its article number, so content names a law by
 its full official title and the date of the version read, and the article must
 exist in that version. The counts below were derived from the statute texts in
 ``shared/domain/statutes/`` (a test recounts them whenever that folder is beside
-the repository, so the table cannot drift from the texts). Two texts that
-law_facts.md read in full but that folder does not hold are listed with just the
-articles that were checked. Laws known only from secondary copies (the 2004
-集体合同规定) and texts without a version date (the Shanghai regulations) are
-deliberately absent: content cannot cite them.
+the repository, so the table cannot drift from the texts). The holiday rules,
+which law_facts.md read in full but that folder does not hold, are listed with
+just the articles that were checked. Article numbers go up to 第一百九十九条
+(`lms.domain.numerals`): the Civil Code's 第一千二百五十九条 ("以上" includes the
+number) is therefore explained in words, never cited. Laws known only from
+secondary copies (the 2004 集体合同规定) and texts without a version date (the
+Shanghai regulations) are deliberately absent: content cannot cite them.
 """
 
 from __future__ import annotations
@@ -41,9 +43,8 @@ KNOWN_LAWS: dict[tuple[str, str], int | frozenset[str]] = {
      "2020-12-29"): 8,
     ("北京市实施《中华人民共和国工会法》办法", "2015-11-27"): 71,
     ("北京市集体合同条例", "2005-07-22"): 58,
-    # read in full for law_facts.md (S12, S27) but not in the statutes folder
+    # read in full for law_facts.md (S12) but not in the statutes folder
     ("全国年节及纪念日放假办法", "2024-11-10"): frozenset({"第二条", "第七条"}),
-    ("中华人民共和国民法典", "2020-05-28"): frozenset({"第一千二百五十九条"}),
 }
 
 
