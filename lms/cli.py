@@ -23,13 +23,15 @@ def init_app(app: Flask) -> None:
 @click.option("--demo", is_flag=True, required=True, help="Load the demonstration data.")
 def seed(demo: bool) -> None:
     """Create the demo organisations and one user per role (idempotent)."""
-    from lms.seed import DEMO_PASSWORD, seed_demo
+    from lms.seed import DEMO_ACCESS_CODE, DEMO_PASSWORD, seed_demo
 
     users = seed_demo()
     db.session.commit()
     click.echo(f"Demo data ready. Log in at {current_app.config['BASE_URL']}/login with:")
     for role, email in users:
         click.echo(f"  {role:<10} {email:<34} {DEMO_PASSWORD}")
+    click.echo(f"Demo exam: {current_app.config['BASE_URL']}/exams — "
+               f"book the session, then check in with the access code {DEMO_ACCESS_CODE}.")
 
 
 @lms_cli.command("create-user")
@@ -132,6 +134,19 @@ def exams_sweep(as_json: bool) -> None:
     counts = {"timed_out": result.timed_out, "cancelled": result.cancelled}
     click.echo(json.dumps(counts) if as_json else
                f"timed out {counts['timed_out']}, cancelled {counts['cancelled']}")
+
+
+@exams.command("purge-snapshots")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Retention in days (default: EXAM_SNAPSHOT_RETENTION_DAYS).")
+def exams_purge_snapshots(days) -> None:
+    """Delete webcam pictures older than the retention period (the worker does it daily)."""
+    from lms.db_base import utcnow
+    from lms.exams.integrity import purge_snapshots
+
+    count = purge_snapshots(utcnow(), days or current_app.config["EXAM_SNAPSHOT_RETENTION_DAYS"])
+    db.session.commit()
+    click.echo(f"deleted {count} pictures")
 
 
 @lms_cli.group("courses")

@@ -57,6 +57,8 @@ class Config:
     # still count; candidates may check in this long before the session starts.
     EXAM_SAVE_GRACE_SECONDS = 10
     EXAM_CHECK_IN_EARLY_MINUTES = 30
+    # Webcam pictures are deleted this long after the exam (review and appeals first).
+    EXAM_SNAPSHOT_RETENTION_DAYS = 90
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

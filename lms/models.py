@@ -14,7 +14,16 @@ from lms.courses.models import (
     Module,
     PracticeAttempt,
 )
-from lms.exams.models import Accommodation, Exam, ExamAnswer, ExamAttempt, ExamSession
+from lms.exams.models import (
+    Accommodation,
+    AttemptMessage,
+    Exam,
+    ExamAnswer,
+    ExamAttempt,
+    ExamSession,
+    IntegrityEvent,
+    Snapshot,
+)
 from lms.notifications.models import OutboxMessage
 from lms.questions.models import (
     Category,
@@ -25,8 +34,35 @@ from lms.questions.models import (
     QuestionVersion,
 )
 
-__all__ = ["Accommodation", "Attachment", "AuditEntry", "Category", "ConsentRecord", "Course",
-           "CourseAssignment", "CourseVersion", "CreditEntry", "Enrollment", "Exam", "ExamAnswer",
-           "ExamAttempt", "ExamSession", "Lesson", "LessonProgress", "Module", "Organisation",
-           "OutboxMessage", "PracticeAttempt", "Question", "QuestionBank", "QuestionReview",
-           "QuestionTag", "QuestionVersion", "RoleAssignment", "User"]
+__all__ = [
+    "Accommodation",
+    "Attachment",
+    "AttemptMessage",
+    "AuditEntry",
+    "Category",
+    "ConsentRecord",
+    "Course",
+    "CourseAssignment",
+    "CourseVersion",
+    "CreditEntry",
+    "Enrollment",
+    "Exam",
+    "ExamAnswer",
+    "ExamAttempt",
+    "ExamSession",
+    "IntegrityEvent",
+    "Lesson",
+    "LessonProgress",
+    "Module",
+    "Organisation",
+    "OutboxMessage",
+    "PracticeAttempt",
+    "Question",
+    "QuestionBank",
+    "QuestionReview",
+    "QuestionTag",
+    "QuestionVersion",
+    "RoleAssignment",
+    "Snapshot",
+    "User",
+]

@@ -226,6 +226,71 @@ def seed_question_banks() -> dict[str, int]:
     return imported
 
 
+DEMO_EXAM_CODE = "cadre-qualification-demo"
+DEMO_ACCESS_CODE = "DEMO26"
+#: a syntactically valid, made-up ID number (the check character is right; no one has it)
+DEMO_ID_NUMBER = "110101199003071233"
+DEMO_EXAM_SECTIONS = [
+    {"key": "union-law", "title": "工会法", "count": 8, "points": "2",
+     "filter": {"banks": ["union-law"], "types": ["single_choice", "true_false"]}},
+    {"key": "labor-law", "title": "劳动法律法规", "count": 5, "points": "2",
+     "filter": {"banks": ["labor-law"], "types": ["single_choice", "multiple_choice"]}},
+    {"key": "wages", "title": "工资核算", "count": 3, "points": "4",
+     "filter": {"banks": ["wage-calculations"], "types": ["parametric"],
+                "difficulties": [1, 2, 3]}},
+    {"key": "negotiation", "title": "集体协商", "count": 4, "points": "2",
+     "filter": {"banks": ["negotiation"], "types": ["single_choice", "true_false"]}},
+]
+
+
+def seed_demo_candidate_profile() -> None:
+    """The demo candidate gets an ID number and a photo, so the demo exam can be booked."""
+    import io
+
+    from PIL import Image
+
+    from lms.accounts import personal_data
+    from lms.accounts.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[0][0]))
+    if user is None or user.photo_file:
+        return
+    user.id_number_encrypted = personal_data.encrypt(DEMO_ID_NUMBER.encode())
+    user.id_number_digest = personal_data.id_number_digest(DEMO_ID_NUMBER)
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 300), (196, 30, 58)).save(picture, format="PNG")
+    user.photo_file = personal_data.store_photo(personal_data.prepare_photo(picture.getvalue()))
+
+
+def seed_demo_exam() -> None:
+    """A published demo exam with an online session open for 30 days, proctored by the
+    demo proctor; the demo candidate gives the camera consent when booking."""
+    from datetime import timedelta
+
+    from lms.accounts.models import User
+    from lms.db_base import utcnow
+    from lms.exams.models import Exam, ExamSession, ExamStatus, ProctoringMode, Release
+
+    if db.session.scalar(sa.select(Exam.id).where(Exam.code == DEMO_EXAM_CODE)):
+        return
+    exam = Exam(code=DEMO_EXAM_CODE, title="工会干部职业资格考试（演示）",
+                qualification="工会干部职业资格（初级）",
+                description="演示用考试：20 道题，覆盖工会法、劳动法律法规、工资核算和集体协商。",
+                status=ExamStatus.PUBLISHED, sections=DEMO_EXAM_SECTIONS, duration_minutes=40,
+                attempts_allowed=3, proctoring=ProctoringMode.ONLINE, webcam_required=True,
+                snapshot_interval_seconds=60, release=Release.REVIEW,
+                review_options={"score": True, "responses": True, "key": False,
+                                "explanations": True})
+    proctor = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[3][0]))
+    now = utcnow().replace(second=0, microsecond=0)
+    session = ExamSession(exam=exam, title="演示场次（在线监考）",
+                          starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=30),
+                          registration_deadline=now + timedelta(days=29),
+                          mode=ProctoringMode.ONLINE, location="线上", capacity=200,
+                          access_code=DEMO_ACCESS_CODE, proctors=[proctor] if proctor else [])
+    db.session.add_all([exam, session])
+
+
 def seed_demo() -> list[tuple[str, str]]:
     """Load every area's demo data; returns (role, e-mail) of the demo logins."""
     seed_organisations()
@@ -233,4 +298,6 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_question_banks()  # before the courses: their practice quizzes draw on the banks
     seed_courses()
     seed_assignments()
+    seed_demo_candidate_profile()
+    seed_demo_exam()
     return logins

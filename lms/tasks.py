@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
 SWEEP_EXAM_ATTEMPTS = "lms.tasks.sweep_exam_attempts"
+PURGE_EXAM_SNAPSHOTS = "lms.tasks.purge_exam_snapshots"
 
 
 def init_app(app: Flask) -> Celery:
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> Celery:
             "deliver-outbox": {"task": DELIVER_OUTBOX, "schedule": 60.0},
             # exams end on time even when no browser is left to notice
             "sweep-exam-attempts": {"task": SWEEP_EXAM_ATTEMPTS, "schedule": 15.0},
+            "purge-exam-snapshots": {"task": PURGE_EXAM_SNAPSHOTS, "schedule": 24 * 3600.0},
         },
     )
     app.extensions["celery"] = celery
@@ -98,3 +100,15 @@ def sweep_exam_attempts() -> dict[str, int]:
 
     result = sweep()
     return {"timed_out": result.timed_out, "cancelled": result.cancelled}
+
+
+@shared_task(name=PURGE_EXAM_SNAPSHOTS)
+def purge_exam_snapshots() -> int:
+    """Delete webcam pictures past the retention period."""
+    from lms.db_base import utcnow
+    from lms.exams.integrity import purge_snapshots
+    from lms.extensions import db
+
+    count = purge_snapshots(utcnow(), current_app.config["EXAM_SNAPSHOT_RETENTION_DAYS"])
+    db.session.commit()
+    return count

@@ -121,7 +121,8 @@ def device_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _same_device(attempt: ExamAttempt, token: str | None) -> bool:
+def holds_device(attempt: ExamAttempt, token: str | None) -> bool:
+    """Whether ``token`` (the device cookie) is the one the attempt is bound to."""
     return (attempt.device_digest is not None and token is not None
             and hmac.compare_digest(attempt.device_digest, device_digest(token)))
 
@@ -191,7 +192,8 @@ def allowance_seconds(exam: Exam, user_id: int) -> int:
             + accommodation.extra_minutes * 60)
 
 
-def start(attempt: ExamAttempt, now: datetime) -> str:
+def start(attempt: ExamAttempt, now: datetime, *, ip: str | None = None,
+          agent: str | None = None) -> str:
     """Assemble and freeze the paper, start the clock; returns the device token.
 
     The token goes to the browser as a cookie; only that device may answer
@@ -219,7 +221,7 @@ def start(attempt: ExamAttempt, now: datetime) -> str:
           max_score=paper.max_score, pass_percent=exam.pass_percent,
           duration_seconds=duration, allowance_seconds=allowance, started_at=now,
           deadline_at=now + timedelta(seconds=duration + allowance),
-          device_digest=device_digest(token))
+          device_digest=device_digest(token), ip=ip, user_agent=(agent or "")[:300] or None)
     return token
 
 
@@ -331,7 +333,7 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
     if attempt.state != S.IN_PROGRESS:
         raise AttemptRefused("not_started" if attempt.state in (S.REGISTERED, S.ADMITTED)
                              else "finished")
-    if not _same_device(attempt, device_token):
+    if not holds_device(attempt, device_token):
         raise AttemptRefused("other_device")
     if not timing.accepts_answer(clock_of(attempt), now, grace=grace()):
         raise AttemptRefused("time_up")
@@ -353,7 +355,7 @@ def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
         return False
     if saves:
         save_answers(attempt, device_token, saves, now)
-    elif not _same_device(attempt, device_token):
+    elif not holds_device(attempt, device_token):
         raise AttemptRefused("other_device")
     try:
         apply(attempt, E.SUBMIT, finished_at=now)

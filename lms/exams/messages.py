@@ -36,6 +36,10 @@ REFUSALS = {
     "time_up": _l("Time is up. Your saved answers have been handed in."),
     "reason_required": _l("Please give a reason."),
     "minutes": _l("Give between 1 and 600 minutes."),
+    "snapshot": _l("The camera picture could not be used (a JPEG of at most 256 KB)."),
+    "snapshot_too_soon": _l("A camera picture was received moments ago."),
+    "decision": _l("Choose to clear or to invalidate the attempt."),
+    "not_finished": _l("Only a finished attempt can be reviewed."),
 }
 
 

@@ -202,6 +202,11 @@ class ExamAttempt(db.Model):
     device_digest: Mapped[str | None] = mapped_column(sa.String(64))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))
+    #: an officer's review of a finished attempt: "clear" or "invalidate" (with a reason)
+    review_decision: Mapped[str | None] = mapped_column(sa.String(16))
+    review_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     exam: Mapped[Exam] = relationship()
     session: Mapped[ExamSession] = relationship()
@@ -222,17 +227,66 @@ class ExamAnswer(db.Model):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class IntegrityEvent(db.Model):
+    """Something the exam page (or the server) noticed: see lms.domain.proctoring.EventKind."""
+
+    __tablename__ = "exam_integrity_events"
+    __table_args__ = (sa.Index("ix_exam_integrity_events_attempt", "attempt_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_attempts.id",
+                                                          ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    #: when it happened, as the page reported it (clamped to the request's time)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class Snapshot(db.Model):
+    """A webcam picture, encrypted at rest; the file is deleted after the retention time."""
+
+    __tablename__ = "exam_snapshots"
+    __table_args__ = (sa.Index("ix_exam_snapshots_attempt", "attempt_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_attempts.id",
+                                                          ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    #: encrypted file under instance/snapshots/; None once purged
+    file_name: Mapped[str | None] = mapped_column(sa.String(80))
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AttemptMessage(db.Model):
+    """A proctor's warning, shown to the candidate on the exam page."""
+
+    __tablename__ = "exam_attempt_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("exam_attempts.id",
+                                                          ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
     "OPEN_STATES",
     "Accommodation",
+    "AttemptMessage",
     "Exam",
     "ExamAnswer",
     "ExamAttempt",
     "ExamSession",
     "ExamStatus",
+    "IntegrityEvent",
     "Layout",
     "Navigation",
     "ProctoringMode",
     "Release",
+    "Snapshot",
     "exam_session_proctors",
 ]

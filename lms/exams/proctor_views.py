@@ -5,18 +5,37 @@ action is audited by the service it calls."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.accounts import personal_data
 from lms.accounts.models import Role, User
 from lms.audit import services as audit
+from lms.audit.models import AuditEntry
 from lms.db_base import utcnow
 from lms.domain.attempt_states import IllegalTransition
-from lms.exams import attempts, messages, registration
-from lms.exams.models import ExamAnswer, ExamAttempt, ExamSession, exam_session_proctors
+from lms.exams import attempts, integrity, messages, registration
+from lms.exams.models import (
+    ExamAnswer,
+    ExamAttempt,
+    ExamSession,
+    IntegrityEvent,
+    Snapshot,
+    exam_session_proctors,
+)
 from lms.extensions import db
-from lms.permissions import has_role, require_proctor_session
+from lms.permissions import has_role, require, require_proctor_session
 
 bp = Blueprint("proctor", __name__, url_prefix="/proctor")
 
@@ -41,7 +60,7 @@ def _session(session_id: int) -> ExamSession:
 
 
 def live_rows(session: ExamSession) -> list[dict]:
-    """One row per attempt of the session, in two queries whatever its size."""
+    """One row per attempt of the session, in four queries whatever its size."""
     answered = (sa.select(ExamAnswer.attempt_id, sa.func.count().label("answered"),
                           sa.func.max(ExamAnswer.saved_at).label("last_save"))
                 .group_by(ExamAnswer.attempt_id).subquery())
@@ -53,7 +72,14 @@ def live_rows(session: ExamSession) -> list[dict]:
         .options(sa.orm.defer(ExamAttempt.paper))
         .order_by(User.real_name, ExamAttempt.id)).all()
     now = utcnow()
+    flags = integrity.flags_for((a for a, *_ in rows), now)
+    latest = dict(db.session.execute(
+        sa.select(Snapshot.attempt_id, sa.func.max(Snapshot.id))
+        .join(ExamAttempt, ExamAttempt.id == Snapshot.attempt_id)
+        .where(ExamAttempt.session_id == session.id).group_by(Snapshot.attempt_id)).all())
     return [{"id": a.id, "name": name, "state": a.state.value,
+             "flags": [f.code for f in flags.get(a.id, [])],
+             "snapshot": latest.get(a.id),
              "checked_in": a.checked_in_at is not None,
              "remaining": attempts.remaining_seconds(a, now) if a.started_at else None,
              "answered": count or 0, "items": a.item_count,
@@ -96,6 +122,7 @@ ACTIONS = {
     "terminate": lambda a, form, now: attempts.terminate(a, current_user,
                                                          form.get("reason", ""), now),
     "unlock": lambda a, form, now: attempts.unlock_device(a, current_user),
+    "warn": lambda a, form, now: integrity.warn(a, current_user, form.get("message", "")),
 }
 
 
@@ -126,3 +153,86 @@ def act(attempt_id: int, action: str):
         db.session.commit()
         flash(_("Done."), "success")
     return redirect(url_for(".console", session_id=session_id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def timeline(attempt_id: int):
+    """One attempt's integrity timeline: events, snapshots, flags, the proctors' actions,
+    and (for officers) the review decision."""
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    require_proctor_session(current_user, attempt.session)
+    now = utcnow()
+    events = db.session.scalars(sa.select(IntegrityEvent).where(
+        IntegrityEvent.attempt_id == attempt.id).order_by(IntegrityEvent.occurred_at)).all()
+    snapshots = db.session.scalars(sa.select(Snapshot).where(
+        Snapshot.attempt_id == attempt.id).order_by(Snapshot.taken_at)).all()
+    actions = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "exam_attempts", AuditEntry.object_id == str(attempt.id))
+        .order_by(AuditEntry.id)).all()
+    return render_template(
+        "proctor/timeline.html", attempt=attempt, events=events, snapshots=snapshots,
+        actions=actions, flags=integrity.flags_for([attempt], now).get(attempt.id, []),
+        remaining=attempts.remaining_seconds(attempt, now) if attempt.started_at else None,
+        can_review=has_role(current_user, Role.OFFICER, Role.ADMIN))
+
+
+@bp.get("/snapshots/<int:snapshot_id>")
+@login_required
+def snapshot_image(snapshot_id: int):
+    """A webcam picture, for the session's proctors and officers; every view is audited."""
+    snapshot = db.session.get(Snapshot, snapshot_id)
+    if snapshot is None:
+        abort(404)
+    attempt = db.session.get(ExamAttempt, snapshot.attempt_id)
+    require_proctor_session(current_user, attempt.session)
+    data = integrity.read_snapshot(snapshot, current_user)
+    db.session.commit()
+    if data is None:
+        abort(410)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/attempts/<int:attempt_id>/photo")
+@login_required
+def registered_photo(attempt_id: int):
+    """The candidate's registered photo, to compare at check-in; the view is audited."""
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    require_proctor_session(current_user, attempt.session)
+    if not attempt.user.photo_file:
+        abort(404)
+    audit.record("user.photo_viewed", actor=current_user, obj=attempt.user,
+                 after={"attempt": attempt.id})
+    data = personal_data.read_photo(attempt.user.photo_file)
+    db.session.commit()
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    require(has_role(current_user, Role.OFFICER, Role.ADMIN))
+    try:
+        integrity.review(attempt, current_user, request.form.get("decision", ""),
+                         request.form.get("reason", ""), utcnow())
+    except attempts.AttemptRefused as refused:
+        db.session.rollback()
+        flash(messages.refusal_text(refused), "warning")
+    except (IllegalTransition, attempts.AttemptConflict):
+        db.session.rollback()
+        flash(_("The attempt changed in the meantime; nothing was done."), "warning")
+    else:
+        db.session.commit()
+        flash(_("Review decision recorded."), "success")
+    return redirect(url_for(".timeline", attempt_id=attempt_id))

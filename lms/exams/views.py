@@ -13,7 +13,7 @@ from lms.accounts.consent import CONSENTS
 from lms.accounts.services import record_consent
 from lms.db_base import utcnow
 from lms.domain.attempt_states import AttemptState, IllegalTransition
-from lms.exams import attempts, delivery, messages, registration
+from lms.exams import attempts, delivery, integrity, messages, registration
 from lms.exams.models import Exam, ExamAttempt, ExamSession, ExamStatus
 from lms.extensions import db, limiter
 
@@ -120,7 +120,7 @@ def attempt(attempt_id: int):
     if attempt.state in LIVE:
         token = request.cookies.get(_device_cookie(attempt.id))
         claimed = None
-        if not attempts._same_device(attempt, token):
+        if not attempts.holds_device(attempt, token):
             claimed = attempts.claim_device(attempt)
             if claimed is None:
                 return render_template("exams/other_device.html", attempt=attempt), 409
@@ -177,7 +177,8 @@ def check_in(attempt_id: int):
 def start(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     try:
-        token = attempts.start(attempt, utcnow())
+        token = attempts.start(attempt, utcnow(), ip=request.remote_addr,
+                               agent=request.user_agent.string)
     except attempts.AttemptRefused as refused:
         db.session.rollback()
         flash(messages.refusal_text(refused), "warning")
@@ -239,11 +240,61 @@ def save(attempt_id: int):
 @bp.get("/exams/attempts/<int:attempt_id>/status")
 @login_required
 def status(attempt_id: int):
-    """The server's clock and state, polled by the page (pause, resume, extensions)."""
+    """The server's clock and state, and the proctor's warnings after ``since``, polled by
+    the page (pause, resume, extensions, warnings)."""
     now = utcnow()
     attempt = _live_attempt_for_json(attempt_id)
     attempts.check_deadline(attempt, now)
-    return jsonify(_state_json(attempt, now))
+    since = request.args.get("since", 0, type=int)
+    return jsonify(_state_json(attempt, now,
+                               messages=integrity.messages_after(attempt.id, since)))
+
+
+def _own_device_attempt(attempt_id: int) -> ExamAttempt:
+    """The candidate's running attempt, from the device that holds it (409 otherwise)."""
+    attempt = _live_attempt_for_json(attempt_id)
+    if attempt.state not in LIVE or not attempts.holds_device(
+            attempt, request.cookies.get(_device_cookie(attempt_id))):
+        abort(409)
+    return attempt
+
+
+@bp.post("/exams/attempts/<int:attempt_id>/events")
+@login_required
+@limiter.limit("30 per minute", key_func=lambda: f"user:{current_user.get_id()}")
+def events(attempt_id: int):
+    """Integrity events from the page: ``{"events": [{"kind", "at"}]}`` (batched)."""
+    attempt = _own_device_attempt(attempt_id)
+    body = request.get_json(silent=True)
+    try:
+        stored = integrity.record_events(
+            attempt, body.get("events") if isinstance(body, dict) else None, utcnow(),
+            ip=request.remote_addr, agent=request.user_agent.string)
+    except integrity.BadEvents as bad:
+        return jsonify(error="bad_events", index=bad.index), 400
+    db.session.commit()
+    return jsonify(stored=stored)
+
+
+@bp.post("/exams/attempts/<int:attempt_id>/snapshots")
+@login_required
+@limiter.limit("10 per minute", key_func=lambda: f"user:{current_user.get_id()}")
+def snapshot(attempt_id: int):
+    """A webcam picture (the JPEG as the request body)."""
+    attempt = db.session.scalar(sa.select(ExamAttempt).where(ExamAttempt.id == attempt_id)
+                                .options(joinedload(ExamAttempt.exam),
+                                         sa.orm.defer(ExamAttempt.paper)))
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    if not attempts.holds_device(attempt, request.cookies.get(_device_cookie(attempt_id))):
+        abort(409)
+    try:
+        integrity.store_snapshot(attempt, request.get_data(cache=False), utcnow())
+    except attempts.AttemptRefused as refused:
+        db.session.rollback()
+        return jsonify(error=refused.code), 409 if refused.code == "finished" else 400
+    db.session.commit()
+    return jsonify(stored=True), 201
 
 
 @bp.post("/exams/attempts/<int:attempt_id>/submit")

@@ -19,7 +19,7 @@
   var state = load();
   var inFlight = false, retryDelay = 1000, retryTimer = null, debounce = null;
   var remaining = parseInt(root.dataset.remaining, 10), clockBase = Date.now();
-  var stopped = false, paused = root.dataset.state === "paused", current = 0;
+  var stopped = false, paused = root.dataset.state === "paused", current = 0, lastMessage = 0;
 
   // -- local ledger ------------------------------------------------------------
   function load() {
@@ -184,14 +184,25 @@
   }
   function poll() {
     if (stopped) { return; }
-    fetch(root.dataset.statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch(root.dataset.statusUrl + "?since=" + lastMessage,
+          { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (data) {
+        (data.messages || []).forEach(showMessage);
         if (data.remaining !== null && data.remaining !== undefined) { syncClock(data.remaining); }
         if (data.state === "paused" && !paused) { setPaused(true); }
         else if (data.state === "in_progress" && paused) { setPaused(false); }
         else if (["in_progress", "paused"].indexOf(data.state) === -1) { finish(text.time_up); }
       }).catch(function () { showStatus(pending().length ? "offline" : "saved"); });
+  }
+
+  function showMessage(message) {
+    lastMessage = Math.max(lastMessage, message.id);
+    var box = document.createElement("div");
+    box.className = "alert alert-warning exam-message";
+    box.setAttribute("role", "alert");
+    box.textContent = text.warning + " " + message.body;
+    document.getElementById("exam-messages").appendChild(box);
   }
 
   // -- navigation -------------------------------------------------------------------------
@@ -286,5 +297,6 @@
   setInterval(tick, 1000);
   setInterval(poll, 15000);
   tick();
+  poll();
   if (pending().length) { flush(); } else { showStatus("saved"); }
 }());

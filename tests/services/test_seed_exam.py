@@ -1,0 +1,35 @@
+"""The demo exam: a newcomer logs in as the demo candidate and can sit it at once."""
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.accounts.services import record_consent
+from lms.db_base import utcnow
+from lms.domain.attempt_states import AttemptState as S
+from lms.exams import attempts, blueprints, registration
+from lms.exams.models import Exam, ExamSession
+from lms.extensions import db
+from lms.seed import DEMO_ACCESS_CODE, DEMO_EXAM_CODE, DEMO_USERS, seed_demo
+
+
+def test_the_demo_candidate_can_book_and_sit_the_demo_exam(app):
+    seed_demo()
+    seed_demo()  # idempotent
+    db.session.commit()
+    exam = db.session.scalar(sa.select(Exam).where(Exam.code == DEMO_EXAM_CODE))
+    session = db.session.scalar(sa.select(ExamSession))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)) == 1
+    assert blueprints.shortages(exam) == []
+    candidate = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[0][0]))
+    reasons = registration.reasons_for(candidate, session, utcnow())
+    assert [r.code for r in reasons] == ["consent_needed"]  # given on the booking page
+    record_consent(candidate, "proctoring")
+    attempt = registration.book(candidate, session, utcnow())
+    assert attempts.check_in(attempt, DEMO_ACCESS_CODE, utcnow()) == S.ADMITTED
+    attempts.start(attempt, utcnow())
+    db.session.commit()
+    assert attempt.item_count == 20 and attempt.max_score == 46
+    sections = [item["section"] for item in attempt.paper["items"]]
+    assert sections == ["union-law"] * 8 + ["labor-law"] * 5 + ["wages"] * 3 + \
+        ["negotiation"] * 4
+    assert any(item["values"] for item in attempt.paper["items"])  # parametric figures drawn
