@@ -30,7 +30,16 @@ def collect_stats() -> dict:
         "outbox_by_status": _grouped(OutboxMessage.status),
         **_course_counts(),
         **_question_counts(),
+        **_exam_counts(),
     }
+
+
+def _exam_counts() -> dict:
+    from lms.exams.models import Exam, ExamAttempt, ExamSession
+
+    return {"exams_by_status": _grouped(Exam.status),
+            "exam_sessions": db.session.scalar(sa.select(sa.func.count(ExamSession.id))),
+            "exam_attempts_by_state": _grouped(ExamAttempt.state)}
 
 
 def _question_counts() -> dict:
