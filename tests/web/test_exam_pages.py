@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy import event
 
 from lms.db_base import utcnow
@@ -233,3 +235,24 @@ def test_a_test_centre_candidate_waits_for_admission(client, app):
 
 
 
+
+
+@pytest.mark.parametrize(("offset", "accepted"), [(-1, True), (0, True), ("grace", True),
+                                                  ("grace+1", False)])
+def test_the_servers_clock_alone_decides_at_the_deadline(client, app, offset, accepted):
+    """Travel the server's clock to T−1 s, T, T+grace and T+grace+1 s (RELIABILITY A6)."""
+    attempt = begin(client)
+    grace = app.config["EXAM_SAVE_GRACE_SECONDS"]
+    seconds = {"grace": grace, "grace+1": grace + 1}.get(offset, offset)
+    deadline = attempt.started_at + timedelta(minutes=30)
+    url = f"/exams/attempts/{attempt.id}"
+    with time_machine.travel(deadline + timedelta(seconds=seconds), tick=False):
+        response = client.post(f"{url}/answers", json={**saves((0, 1, "a")),
+                                                       "timeup": False, "now": 0})
+    stored = db.session.get(ExamAttempt, attempt.id)
+    if accepted:
+        assert response.status_code == 200 and stored.state == S.IN_PROGRESS
+    else:
+        assert response.status_code == 409 and response.json["error"] == "time_up"
+        assert stored.state == S.TIMED_OUT and stored.finished_at == deadline
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamAnswer)) == 0
