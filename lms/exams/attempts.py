@@ -347,7 +347,9 @@ def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
     Idempotent: a second submit (double click, retry after a lost response)
     finds the attempt finished and changes nothing.
     """
-    if attempt.state not in (S.IN_PROGRESS, S.PAUSED):
+    if attempt.state == S.PAUSED:
+        raise AttemptRefused("paused")  # the clock stands still; hand in after the resume
+    if attempt.state != S.IN_PROGRESS:
         if attempt.state in (S.REGISTERED, S.ADMITTED, S.REJECTED, S.CANCELLED):
             raise AttemptRefused("not_started")
         return False

@@ -239,6 +239,9 @@ def test_pause_stops_the_clock_and_extensions_add_exactly_their_minutes():
     with pytest.raises(attempts.AttemptRefused) as refused:
         attempts.save_answers(attempt, token, [save(0, 1, "a")], start + timedelta(minutes=11))
     assert refused.value.code == "paused"
+    with pytest.raises(attempts.AttemptRefused) as refused:
+        attempts.submit(attempt, token, [], start + timedelta(minutes=12))
+    assert refused.value.code == "paused"
     attempts.resume(attempt, proctor, start + timedelta(minutes=25))
     attempts.extend(attempt, proctor, 5, start + timedelta(minutes=26))
     db.session.commit()

@@ -94,3 +94,34 @@ def test_every_module_of_the_three_new_courses_gets_a_practice_quiz(app):
     for code in ("labor-law", "wage-accounting", "negotiation"):
         found = quizzes(code)
         assert found and all(found.values()), (code, found)
+
+
+def test_classmates_solve_the_same_parametric_overtime_item_with_their_own_figures(app):
+    """Issue 5's proof: after the overtime lesson, each candidate's practice quiz gives
+    a parametric overtime question its own numbers."""
+    from lms.accounts.models import User
+    from lms.courses import learning
+    from lms.seed import DEMO_USERS
+
+    seed_demo()
+    db.session.commit()
+    course = learning.published_course("wage-accounting")
+    first, second = (db.session.query(User).filter_by(email=DEMO_USERS[i][0]).one()
+                     for i in (0, 1))
+    stems = {}
+    wanted = None  # the parametric question the first candidate met
+    for user in (first, second):
+        learning.enrol(user, course)
+        view = learning.outline(user, course)
+        learning.open_lesson(user, view, "overtime-pay")
+        for seed in range(500):
+            attempt = practice.start_attempt(user, view, "overtime", seed=seed * 7919 + user.id)
+            found = {i.version.question_id: i.stem_html for i in practice.items_of(attempt)
+                     if i.view["type"] == "parametric"}
+            if found and (wanted is None or wanted in found):
+                wanted = wanted or min(found)
+                stems[user.id] = found[wanted]
+                break
+    assert set(stems) == {first.id, second.id}
+    assert stems[first.id] != stems[second.id]  # same question, their own figures
+    assert "{" not in stems[first.id] + stems[second.id]  # every variable filled in
