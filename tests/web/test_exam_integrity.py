@@ -113,7 +113,7 @@ def test_snapshots_are_jpegs_spaced_out_encrypted_and_shown_only_to_the_sessions
     stranger = app.test_client()
     login(stranger, make_user("proctor"))
     assert stranger.get(image_url).status_code == 403  # a proctor of another session
-    desk, proctor = desk_for(app, attempt)
+    desk, _ = desk_for(app, attempt)
     response = desk.get(image_url)
     assert response.status_code == 200 and response.data == picture
     assert response.headers["Cache-Control"] == "private, no-store"
