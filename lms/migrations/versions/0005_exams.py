@@ -140,7 +140,7 @@ def upgrade():
     op.create_table('exam_answers',
     sa.Column('attempt_id', sa.Integer(), nullable=False),
     sa.Column('slot', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('sequence', sa.BigInteger(), nullable=False),
     sa.Column('response', sa.JSON(), nullable=True),
     sa.Column('saved_at', lms.db_base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['attempt_id'], ['exam_attempts.id'], name=op.f('fk_exam_answers_attempt_id_exam_attempts'), ondelete='CASCADE'),
