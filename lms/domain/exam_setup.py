@@ -97,7 +97,7 @@ def section_dict(*, key: str, title: str, count: int | None, points, min_percent
                   "difficulties": sorted({int(d) for d in difficulties}),
                   "category": (category or "").strip().strip("/")}
     data = {"key": key, "title": (title or "").strip(), "count": count,
-            "points": str(points_value.normalize()) if points_value is not None
+            "points": f"{points_value.normalize():f}" if points_value is not None
             and points_value.is_finite() else str(points),
             "min_percent": min_percent,
             "filter": {k: v for k, v in raw_filter.items() if v}}

@@ -103,7 +103,8 @@ def exam_rows() -> list[tuple[Exam, int, int]]:
         sa.select(ExamSession.exam_id, sa.func.count(),
                   sa.func.sum(sa.case((ExamSession.ends_at > now, 1), else_=0)))
         .group_by(ExamSession.exam_id))}
-    exams = db.session.scalars(sa.select(Exam).order_by(Exam.status, Exam.code)).all()
+    exams = db.session.scalars(sa.select(Exam).order_by(
+        Exam.status == ExamStatus.ARCHIVED, Exam.code)).all()
     return [(exam, *counts.get(exam.id, (0, 0))) for exam in exams]
 
 
