@@ -23,6 +23,8 @@ __all__ = [
     "can_author_courses",
     "can_author_questions",
     "can_edit_bank",
+    "can_edit_exam_definitions",
+    "can_manage_exams",
     "can_manage_organisation",
     "can_manage_users",
     "can_review_question",
@@ -38,6 +40,8 @@ __all__ = [
     "require_author_courses",
     "require_author_questions",
     "require_edit_bank",
+    "require_edit_exam_definitions",
+    "require_manage_exams",
     "require_manage_organisation",
     "require_manage_users",
     "require_review_question",
@@ -231,6 +235,31 @@ def editable_banks_filter(actor):
     return sa.or_(QuestionBank.owner_id == actor.id, QuestionBank.id.in_(shared))
 
 
+# -- exams ----------------------------------------------------------------------
+#
+# Exams are platform-wide definitions. Officers and administrators set them up:
+# publish and archive them, schedule sessions with their proctors, and grant
+# accommodations to the candidates in their scope. Trainers, who write the
+# question banks, may write an exam's definition (settings and blueprint) too.
+
+EXAM_MANAGERS = (Role.OFFICER, Role.ADMIN)
+
+
+def can_manage_exams(actor) -> bool:
+    """Officers and administrators: exams, their sessions, publishing, accommodations."""
+    return has_role(actor, *EXAM_MANAGERS)
+
+
+def can_edit_exam_definitions(actor) -> bool:
+    """Create and edit an exam's settings and blueprint: exam managers and trainers."""
+    return has_role(actor, *EXAM_MANAGERS, Role.TRAINER)
+
+
+def can_accommodate(actor, user: User) -> bool:
+    """Extra time or another session for ``user``: an exam manager whose scope holds them."""
+    return _within(scope_paths(actor, *EXAM_MANAGERS), user.organisation)
+
+
 def can_proctor_session(actor, session) -> bool:
     """The session's assigned proctors, and officers and admins (who review it)."""
     if not _authenticated(actor):
@@ -287,6 +316,9 @@ require_author_questions = _requiring(can_author_questions)
 require_edit_bank = _requiring(can_edit_bank)
 require_review_question = _requiring(can_review_question)
 require_assign_courses = _requiring(can_assign_courses)
+require_manage_exams = _requiring(can_manage_exams)
+require_edit_exam_definitions = _requiring(can_edit_exam_definitions)
+require_accommodate = _requiring(can_accommodate)
 require_assign_course_to_user = _requiring(can_assign_course_to_user)
 
 #: Exposed to templates as globals.
@@ -302,5 +334,7 @@ TEMPLATE_GLOBALS = {
     "can_review_question": can_review_question,
     "can_assign_courses": can_assign_courses,
     "can_study": can_study,
+    "can_manage_exams": can_manage_exams,
+    "can_edit_exam_definitions": can_edit_exam_definitions,
     "Role": Role,
 }

@@ -11,6 +11,7 @@ ADMIN_OR_OFFICER = ["/admin/users"]
 ADMIN_ONLY = ["/admin/organisations", "/admin/audit/"]
 AUTHORS = ["/author/courses", "/author/courses/new",  # trainers and admins
            "/questions/", "/questions/banks/new", "/questions/retire-by-law"]
+EXAM_EDITORS = ["/exam-admin/", "/exam-admin/exams/new"]  # officers, admins and trainers
 
 ROLES = [None, Role.CANDIDATE, Role.TRAINER, Role.PROCTOR, Role.OFFICER, Role.ADMIN]
 
@@ -31,11 +32,14 @@ def expected(url, role):
         return 200 if role in (Role.ADMIN, Role.OFFICER) else 403
     if url in AUTHORS:
         return 200 if role in (Role.ADMIN, Role.TRAINER) else 403
+    if url in EXAM_EDITORS:
+        return 200 if role in (Role.ADMIN, Role.OFFICER, Role.TRAINER) else 403
     return 200 if role == Role.ADMIN else 403
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "guest")
-@pytest.mark.parametrize("url", PUBLIC + LOGGED_IN + ADMIN_OR_OFFICER + ADMIN_ONLY + AUTHORS)
+@pytest.mark.parametrize("url", PUBLIC + LOGGED_IN + ADMIN_OR_OFFICER + ADMIN_ONLY + AUTHORS
+                         + EXAM_EDITORS)
 def test_access_matrix(client, login_as, make_user, url, role):
     if role is not None:
         login_as(make_user(role))
