@@ -412,8 +412,13 @@ def test_a_new_device_waits_for_the_proctor_then_resumes(new_page, live_server):
     assert stored(live_server, attempt_id) == {s: ANSWERS[s] for s in (0, 2, 3, 4)}
 
 
-def test_a_lost_login_resumes_the_same_attempt(new_page, live_server):
-    """F12: logged out in another tab mid-exam; logging in again resumes the attempt."""
+@pytest.mark.parametrize("back_in", ["from_the_notice", "in_the_other_tab"])
+def test_a_lost_login_resumes_the_same_attempt(new_page, live_server, back_in):
+    """F12: logged out in another tab mid-exam; logging in again resumes the attempt.
+
+    Logging in again elsewhere gives a new session, so the exam tab's CSRF token
+    is stale: the page must say so too rather than retry for ever.
+    """
     setup = make_setup(live_server)
     page = accept_dialogs(new_page())
     attempt_id = start_directly(page, live_server, setup)
@@ -425,17 +430,23 @@ def test_a_lost_login_resumes_the_same_attempt(new_page, live_server):
     other.locator("button.navbar-toggler").click()  # the phone's collapsed menu
     other.locator("form[action='/logout'] button").click()
     expect(other).to_have_url(re.compile(r"/login$"))
+    if back_in == "in_the_other_tab":
+        log_in(other, setup.candidate)
     other.close()
 
     answer(page, 1)
     notice = page.locator("#exam-notice")
     expect(notice).to_have_attribute("data-kind", "signed_out")
+    expect(notice).to_contain_text(texts(page)["signed_out"])
     expect_status(page, "unsent")
     assert local_ledger(page, attempt_id)["slots"]["1"]["acked"] is False
-    notice.locator("a").click()
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    log_in(page, setup.candidate, landing=rf"/exams/attempts/{attempt_id}$")
+    assert stored(live_server, attempt_id) == {0: ANSWERS[0]}
+    notice.get_by_role("link", name=texts(page)["open_again"]).click()
+    if back_in == "from_the_notice":
+        expect(page).to_have_url(re.compile(r"/login\?next="))
+        log_in(page, setup.candidate, landing=rf"/exams/attempts/{attempt_id}$")
 
+    expect(page.locator("#exam")).to_have_attribute("data-attempt", str(attempt_id))
     expect_filled(page, (0, 1))
     expect_status(page, "saved")
     assert stored(live_server, attempt_id) == {0: ANSWERS[0], 1: ANSWERS[1]}
