@@ -39,7 +39,8 @@ S, E = AttemptState, AttemptEvent
 MAX_SAVES_PER_REQUEST = 200
 MAX_FIELDS_PER_SLOT = 60
 MAX_VALUE_LENGTH = 20_000
-#: sequence of answers handed in by a plain form post (no script): final, above any autosave
+#: sequence of answers handed in by a plain form post (no script): final, above any
+#: autosave (the page's counters stay below it; the column is 64-bit)
 FORM_SEQUENCE = 2**52
 
 
@@ -256,7 +257,7 @@ def parse_saves(raw: object, item_count: int) -> list[Save]:
         if not (isinstance(slot, int) and not isinstance(slot, bool) and 0 <= slot < item_count):
             raise BadSave(index, "slot")
         if not (isinstance(sequence, int) and not isinstance(sequence, bool)
-                and 0 < sequence < 2**53):
+                and 0 < sequence < FORM_SEQUENCE):
             raise BadSave(index, "seq")
         if not _valid_fields(response):
             raise BadSave(index, "response")

@@ -20,6 +20,7 @@
   var inFlight = false, retryDelay = 1000, retryTimer = null, debounce = null;
   var remaining = parseInt(root.dataset.remaining, 10), clockBase = Date.now();
   var stopped = false, paused = root.dataset.state === "paused", current = 0, lastMessage = 0;
+  var signedOut = false, leaving = false;
 
   // -- local ledger ------------------------------------------------------------
   function load() {
@@ -28,6 +29,10 @@
   }
   function persist() {
     try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* full: the server copy still counts */ }
+  }
+  function forget() {
+    // the attempt is closed: its answers must not stay behind on a shared computer
+    try { localStorage.removeItem(storeKey); } catch (e) { /* nothing to remove */ }
   }
   function pending() {
     return Object.keys(state.slots).filter(function (slot) { return !state.slots[slot].acked; })
@@ -89,10 +94,20 @@
     badge.className = "badge text-bg-" + tones[kind];
     badge.textContent = text[kind];
   }
-  function notice(message) {
+  function notice(kind, link) {
     var box = document.getElementById("exam-notice");
-    box.textContent = message || "";
-    box.classList.toggle("d-none", !message);
+    box.textContent = kind ? text[kind] : "";
+    box.dataset.kind = kind || "";
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link;
+      a.className = "alert-link ms-1";
+      a.textContent = text.open_again;
+      // the unsent answers are in this device's storage and go when the page is back
+      a.addEventListener("click", function () { leaving = true; });
+      box.appendChild(a);
+    }
+    box.classList.toggle("d-none", !kind);
   }
   function record(item) {
     var slot = item.dataset.slot, before = state.slots[slot];
@@ -108,7 +123,26 @@
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
       body: JSON.stringify(body)
+    }).then(readJson);
+  }
+  // A request whose login has ended is sent to the login page, and a page whose
+  // login was renewed elsewhere holds a stale CSRF token (400 without "bad_save"):
+  // either way only opening the exam again helps; the answers wait on this device.
+  function readJson(response) {
+    if (response.redirected) { return loggedOut(); }
+    return response.json().then(function (data) {
+      if (response.status === 400 && data.error !== "bad_save") { return loggedOut(); }
+      return { status: response.status, data: data };
     });
+  }
+  function loggedOut() {
+    if (!signedOut) {
+      signedOut = true;
+      clearTimeout(retryTimer);
+      notice("signed_out", root.dataset.doneUrl);
+    }
+    showStatus(pending().length ? "unsent" : "saved");
+    return Promise.reject(new Error("signed_out"));
   }
   function acknowledge(acked) {
     acked.forEach(function (ack) {
@@ -118,14 +152,12 @@
     persist();
   }
   function flush() {
-    if (inFlight || stopped || paused) { return Promise.resolve(); }
+    if (inFlight || stopped || paused || signedOut) { return Promise.resolve(); }
     var saves = pending();
     if (!saves.length) { showStatus("saved"); return Promise.resolve(); }
     inFlight = true;
     showStatus("saving");
-    return post(root.dataset.saveUrl, { saves: saves }).then(function (response) {
-      return response.json().then(function (data) { return { status: response.status, data: data }; });
-    }).then(function (result) {
+    return post(root.dataset.saveUrl, { saves: saves }).then(function (result) {
       inFlight = false;
       if (result.data.remaining !== undefined && result.data.remaining !== null) { syncClock(result.data.remaining); }
       if (result.status === 200) {
@@ -140,7 +172,7 @@
       }
     }).catch(function () {
       inFlight = false;
-      scheduleRetry();
+      if (!signedOut) { scheduleRetry(); }
     });
   }
   function scheduleRetry() {
@@ -154,22 +186,23 @@
       setPaused(true);
     } else if (data.error === "other_device") {
       stopped = true;
-      notice(text.other_device);
+      notice("other_device");
     } else if (["time_up", "finished"].indexOf(data.error) !== -1 || (data.state && ["in_progress", "paused"].indexOf(data.state) === -1)) {
-      finish(text.time_up);
+      finish("time_up");
     } else {
       scheduleRetry();
     }
   }
-  function finish(message) {
+  function finish(kind) {
     stopped = true;
-    notice(message);
+    forget();
+    notice(kind);
     setTimeout(function () { window.location.assign(root.dataset.doneUrl); }, 2500);
   }
   function setPaused(on) {
     paused = on;
     form.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = on; });
-    notice(on ? text.paused : "");
+    notice(on ? "paused" : "");
     if (!on) { flush(); }
   }
 
@@ -183,17 +216,18 @@
     if (left === 0 && !stopped && !paused) { flush().then(poll); }
   }
   function poll() {
-    if (stopped) { return; }
+    if (stopped || signedOut) { return; }
     fetch(root.dataset.statusUrl + "?since=" + lastMessage,
           { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json(); })
-      .then(function (data) {
+      .then(readJson)
+      .then(function (result) {
+        var data = result.data;
         (data.messages || []).forEach(showMessage);
         if (data.remaining !== null && data.remaining !== undefined) { syncClock(data.remaining); }
         if (data.state === "paused" && !paused) { setPaused(true); }
         else if (data.state === "in_progress" && paused) { setPaused(false); }
-        else if (["in_progress", "paused"].indexOf(data.state) === -1) { finish(text.time_up); }
-      }).catch(function () { showStatus(pending().length ? "offline" : "saved"); });
+        else if (["in_progress", "paused"].indexOf(data.state) === -1) { finish("time_up"); }
+      }).catch(function () { if (!signedOut) { showStatus(pending().length ? "offline" : "saved"); } });
   }
 
   function showMessage(message) {
@@ -209,10 +243,16 @@
   function refreshNavigator() {
     document.querySelectorAll(".exam-nav-item").forEach(function (button) {
       var slot = button.dataset.goto, entry = state.slots[slot];
-      var done = entry && answered(entry.response);
-      button.classList.toggle("btn-success", !!done);
+      var done = !!(entry && answered(entry.response)), flagged = !!state.flags[slot];
+      button.classList.toggle("btn-success", done);
       button.classList.toggle("btn-outline-secondary", !done);
-      button.classList.toggle("exam-flagged", !!state.flags[slot]);
+      button.classList.toggle("exam-flagged", flagged);
+      button.dataset.answered = done;
+      button.dataset.flagged = flagged;
+      // the colours are not the only sign: the name says it too
+      if (!button.dataset.label) { button.dataset.label = button.getAttribute("aria-label"); }
+      button.setAttribute("aria-label", [button.dataset.label].concat(done ? [text.nav_answered] : [],
+        flagged ? [text.nav_flagged] : []).join(text.separator));
       button.setAttribute("aria-current", paged && parseInt(slot, 10) === current ? "step" : "false");
     });
     var missing = [], flagged = [];
@@ -226,11 +266,11 @@
     document.getElementById("exam-summary").textContent = summary;
   }
   function show(index) {
+    current = Math.max(0, Math.min(items.length - 1, index));
     if (!paged) {
-      items[index].scrollIntoView({ behavior: "smooth", block: "start" });
+      items[current].scrollIntoView({ behavior: "smooth", block: "start" });
       return;
     }
-    current = Math.max(0, Math.min(items.length - 1, index));
     items.forEach(function (item, i) { item.hidden = i !== current; });
     document.getElementById("exam-prev").hidden = sequential || current === 0;
     document.getElementById("exam-next").hidden = current === items.length - 1;
@@ -240,7 +280,10 @@
   document.querySelectorAll(".exam-nav-item").forEach(function (button) {
     button.addEventListener("click", function () {
       var target = parseInt(button.dataset.goto, 10);
-      if (!sequential || target === current + 1) { show(target); items[current].querySelector("legend").focus(); }
+      if (!sequential || target === current + 1) {
+        show(target);
+        items[current].querySelector("legend").focus({ preventScroll: !paged });
+      }
     });
   });
   document.getElementById("exam-prev").addEventListener("click", function () { show(current - 1); });
@@ -265,29 +308,26 @@
   window.addEventListener("online", function () { retryDelay = 1000; flush(); });
   window.addEventListener("offline", function () { showStatus("offline"); });
   window.addEventListener("beforeunload", function (event) {
-    if (pending().length && !stopped) { event.preventDefault(); event.returnValue = ""; }
+    if (pending().length && !stopped && !leaving) { event.preventDefault(); event.returnValue = ""; }
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (!window.confirm(text.confirm)) { return; }
     var button = document.getElementById("exam-submit");
     button.disabled = true;
-    post(root.dataset.submitUrl, { saves: pending() }).then(function (response) {
-      return response.json().then(function (data) { return { status: response.status, data: data }; });
-    }).then(function (result) {
+    post(root.dataset.submitUrl, { saves: pending() }).then(function (result) {
       if (result.status === 200 || (result.status === 409 && ["finished", "time_up"].indexOf(result.data.error) !== -1)) {
         stopped = true;
-        Object.keys(state.slots).forEach(function (slot) { state.slots[slot].acked = true; });
-        persist();
+        forget();
         window.location.assign(result.data.next || root.dataset.doneUrl);
       } else {
         button.disabled = false;
         handleRefusal(result.data);
-        if (!stopped && !paused) { notice(text.submit_failed); }
+        if (!stopped && !paused) { notice("submit_failed"); }
       }
     }).catch(function () {
       button.disabled = false;
-      notice(text.submit_failed);
+      if (!signedOut) { notice("submit_failed"); }
     });
   });
 
