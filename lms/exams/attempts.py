@@ -257,7 +257,7 @@ def parse_saves(raw: object, item_count: int) -> list[Save]:
         if not (isinstance(slot, int) and not isinstance(slot, bool) and 0 <= slot < item_count):
             raise BadSave(index, "slot")
         if not (isinstance(sequence, int) and not isinstance(sequence, bool)
-                and 0 < sequence < FORM_SEQUENCE):
+                and 0 < sequence <= FORM_SEQUENCE):
             raise BadSave(index, "seq")
         if not _valid_fields(response):
             raise BadSave(index, "response")

@@ -188,7 +188,7 @@ def test_saves_from_another_device_or_after_submit_are_refused():
 @pytest.mark.parametrize("bad", [
     [{"slot": 5, "seq": 1, "response": {}}],  # the paper has slots 0–4
     [{"slot": 0, "seq": 0, "response": {}}],
-    [{"slot": 0, "seq": 2**52, "response": {}}],  # the form hand-in's, above any autosave
+    [{"slot": 0, "seq": 2**52 + 1, "response": {}}],  # above the form hand-in
     [{"slot": 0, "seq": 1, "response": {"s0": "a"}}],
     [{"slot": True, "seq": 1, "response": {}}],
     [{"slot": 0, "seq": 1, "response": {"s0": ["x" * 20_001]}}],
