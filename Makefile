@@ -15,17 +15,27 @@ export LMS_BASE_URL
 DEB_RUN := fonts-noto-cjk libharfbuzz-subset0 fontconfig
 DEB_TEST := chromium chromium-driver
 
-.PHONY: run test install install-dev lint serve migrate seed translations clean help
+.PHONY: run test bench install install-dev lint serve migrate seed translations clean help
 
 help:
 	@echo "make run     install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install with test tools and run the whole suite"
+	@echo "make bench   every benchmark in bench/, on SQLite and PostgreSQL (BENCH_PG_URL)"
 	@echo "make install / install-dev / lint / translations / clean"
 
 run: install migrate seed serve
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Each exam benchmark builds its database afresh (PostgreSQL: drops and creates
+# BENCH_PG_URL's database) and writes bench/results/latest.json; see bench/README.md.
+BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_exam
+
+bench: install-dev
+	$(BIN)/python bench/gift_import.py
+	$(BIN)/python bench/exam_autosave.py --database sqlite
+	$(BIN)/python bench/exam_autosave.py --database postgresql --url $(BENCH_PG_URL)
 
 install: .make-deb-run $(VENV)/.installed translations
 

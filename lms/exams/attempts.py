@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
@@ -285,20 +286,27 @@ def _upsert(attempt_id: int, saves: list[Save], now: datetime) -> None:
     """One statement: insert each slot's answer, or replace it if the sequence is higher."""
     if not saves:
         return
-    dialect = db.session.get_bind().dialect.name
+    rows = [{"attempt_id": attempt_id, "slot": s.slot, "sequence": s.sequence,
+             "response": s.response, "saved_at": now} for s in saves]
+    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name),
+                       rows if len(rows) > 1 else rows[0])
+
+
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str):
+    """Built once, with the values as parameters, so SQLAlchemy compiles it once per
+    process: building it per request cost more than the database (bench/README.md)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ExamAnswer).values([
-        {"attempt_id": attempt_id, "slot": s.slot, "sequence": s.sequence,
-         "response": s.response, "saved_at": now} for s in saves])
-    statement = statement.on_conflict_do_update(
-        index_elements=[ExamAnswer.attempt_id, ExamAnswer.slot],
+    table = ExamAnswer.__table__
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.attempt_id, table.c.slot],
         set_={"sequence": statement.excluded.sequence, "response": statement.excluded.response,
               "saved_at": statement.excluded.saved_at},
-        where=ExamAnswer.sequence < statement.excluded.sequence)
-    db.session.execute(statement)
+        where=table.c.sequence < statement.excluded.sequence)
 
 
 def check_deadline(attempt: ExamAttempt, now: datetime) -> bool:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from lms.domain.items import item_from_dict
+from lms.domain.items import ItemSpec, item_from_dict
 from lms.domain.presentation import candidate_view, stem_html
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db
@@ -46,6 +46,25 @@ def _authored_order(view: dict, spec) -> dict:
     return view
 
 
+#: version id → (stored spec, parsed spec): every candidate's paper draws from the same
+#: few hundred versions, and decoding one costs ~0.1 ms (bench/README.md)
+_PARSED: dict[int, tuple[dict, ItemSpec]] = {}
+_PARSED_MAX = 10_000
+
+
+def _parsed(version_id: int, raw: dict) -> ItemSpec:
+    """The version's spec, decoded once per process. Versions are immutable; the stored
+    spec is compared anyway, so a reused id (an emptied test database) is decoded afresh."""
+    hit = _PARSED.get(version_id)
+    if hit is not None and hit[0] == raw:
+        return hit[1]
+    spec = item_from_dict(raw)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[version_id] = (raw, spec)
+    return spec
+
+
 def paper_slots(attempt: ExamAttempt) -> list[PaperSlot]:
     """The paper in order, in one query for all its question versions."""
     items = (attempt.paper or {}).get("items", [])
@@ -56,7 +75,7 @@ def paper_slots(attempt: ExamAttempt) -> list[PaperSlot]:
     shuffle = (attempt.paper or {}).get("rules", {}).get("shuffle_options", True)
     slots = []
     for slot, item in enumerate(items):
-        spec = item_from_dict(specs[item["version_id"]])
+        spec = _parsed(item["version_id"], specs[item["version_id"]])
         values = {k: Decimal(v) for k, v in item.get("values", {}).items()} or None
         view = candidate_view(spec, values, seed=item["seed"])
         view["points"] = item["points"]

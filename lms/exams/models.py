@@ -221,7 +221,8 @@ class ExamAnswer(db.Model):
     attempt_id: Mapped[int] = mapped_column(
         sa.ForeignKey("exam_attempts.id", ondelete="CASCADE"), primary_key=True)
     slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    #: the client's per-slot counter; only a higher one replaces the answer
+    #: the client's per-slot counter; only a higher one replaces the answer (64 bits: a
+    #: plain form hand-in uses `attempts.FORM_SEQUENCE`, 2**52)
     sequence: Mapped[int] = mapped_column(sa.BigInteger)
     response: Mapped[object | None] = mapped_column(sa.JSON)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
