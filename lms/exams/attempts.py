@@ -360,7 +360,21 @@ def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
     except AttemptConflict:
         return False
     audit.record("exam_attempt.submitted", actor=attempt.user, obj=attempt)
+    _queue_receipt(attempt, now)
     return True
+
+
+def _queue_receipt(attempt: ExamAttempt, now: datetime) -> None:
+    """Mail the candidate a receipt, in the submit's own transaction: it is sent after
+    the commit, and waits in the outbox (retried) while mail is down — the hand-in
+    never depends on the mail server (RELIABILITY.md F17)."""
+    from lms.exams.delivery import is_answered
+    from lms.notifications.services import queue_mail
+
+    user = attempt.user
+    answered = sum(is_answered(a.response) for a in answers_of(attempt.id).values())
+    queue_mail("exam_submitted", user.email, locale=user.locale, user=user, exam=attempt.exam,
+               submitted_at=now, answered=answered, total=attempt.item_count)
 
 
 # -- the proctor's actions -------------------------------------------------------------

@@ -144,14 +144,26 @@ CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
 class Candidate:
     """One person at one browser: a cookie jar, a CSRF token and a ledger of saves."""
 
-    def __init__(self, server: LiveServer, email: str, password: str = PASSWORD):
+    def __init__(self, server: LiveServer, email: str, password: str = PASSWORD, *,
+                 ledger: list[Sent] | None = None):
         self.server, self.email, self.password = server, email, password
         self.http = httpx.Client(base_url=server.base_url, timeout=10.0)
         self.csrf = ""
         self.attempt_id: int | None = None
-        self.sent: list[Sent] = []
+        #: every save this person sent, from any tab or device (shared by `tab`)
+        self.sent: list[Sent] = [] if ledger is None else ledger
         self._seq: dict[int, int] = defaultdict(int)
         self._lock = threading.Lock()
+
+    def tab(self) -> Candidate:
+        """Another tab of the same browser: the same cookies (login and device) and
+        ledger, its own sequence counters (each page keeps its own in memory)."""
+        other = Candidate(self.server, self.email, self.password, ledger=self.sent)
+        other.http.cookies = httpx.Cookies(self.http.cookies)
+        other.csrf, other.attempt_id = self.csrf, self.attempt_id
+        other._seq.update(self._seq)
+        other._lock = self._lock
+        return other
 
     def close(self) -> None:
         self.http.close()

@@ -37,7 +37,7 @@ HANG_SECONDS = 600
 
 class FaultServerConfig(Config):
     ENV_NAME = "fault-test"
-    SECRET_KEY = "fault-test-secret-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "fault-test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
 
