@@ -8,13 +8,15 @@ import pytest
 from lms.exams.models import ExamSession
 from lms.extensions import db
 from tests.exam_factories import make_exam, make_session, ready_candidate
-from tests.faults.harness import Candidate, LiveServer, in_parallel
+from tests.faults.harness import GRACE_SECONDS, Candidate, LiveServer, in_parallel
 
 
 @pytest.fixture
 def make_server(app, database_url, tmp_path):
     """Build (and start) `LiveServer`s on the test database; stopped after the test,
-    before the tables are emptied."""
+    before the tables are emptied. The test's own app (which runs the sweep) gets
+    the server's grace."""
+    app.config["EXAM_SAVE_GRACE_SECONDS"] = GRACE_SECONDS
     servers = []
 
     def build(**kwargs) -> LiveServer:
@@ -54,24 +56,15 @@ class Sitting:
                     workers=8)
         return fresh
 
-    def close(self) -> None:
-        for candidate in self.candidates:
-            candidate.close()
-
 
 @pytest.fixture
 def make_sitting(app):
-    sittings = []
-
     def build(server: LiveServer, *, candidates: int = 1, items: int = 5, **exam) -> Sitting:
         exam = make_exam(items=items, **exam)
         session = make_session(exam, capacity=max(candidates, 1))
         users = [ready_candidate() for _ in range(candidates)]
         sitting = Sitting(server, session, [u.email for u in users])
         db.session.commit()
-        sittings.append(sitting)
         return sitting
 
-    yield build
-    for sitting in sittings:
-        sitting.close()
+    return build

@@ -43,6 +43,8 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 FINALISATIONS = ("exam_attempt.submitted", "exam_attempt.timed_out", "exam_attempt.terminated")
 #: how long a client keeps retrying one request across a server restart
 RETRY_FOR = 30.0
+#: the live server's save grace (EXAM_SAVE_GRACE_SECONDS), short to keep tests quick
+GRACE_SECONDS = 2
 
 
 class LiveServer:
@@ -61,6 +63,8 @@ class LiveServer:
         self.log = workdir / "server.log"
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        #: every client made for this server, closed with it
+        self.clients: list[httpx.Client] = []
 
     @property
     def base_url(self) -> str:
@@ -72,7 +76,7 @@ class LiveServer:
             "PYTHONPATH": str(ROOT),
             "LMS_DATABASE_URL": self.database_url,
             "LMS_INSTANCE_PATH": str(self.instance),
-            "LMS_EXAM_SAVE_GRACE_SECONDS": "2",
+            "LMS_EXAM_SAVE_GRACE_SECONDS": str(GRACE_SECONDS),
             "FAULT_SIGNAL_DIR": str(self.signal_dir),
         })
         env.update(self.extra_env)
@@ -108,6 +112,8 @@ class LiveServer:
         self.start()
 
     def stop(self) -> None:
+        for client in self.clients:
+            client.close()
         if self.process is None:
             return
         os.killpg(self.process.pid, signal.SIGQUIT)  # gunicorn: quick shutdown
@@ -148,6 +154,7 @@ class Candidate:
                  ledger: list[Sent] | None = None):
         self.server, self.email, self.password = server, email, password
         self.http = httpx.Client(base_url=server.base_url, timeout=10.0)
+        server.clients.append(self.http)
         self.csrf = ""
         self.attempt_id: int | None = None
         #: every save this person sent, from any tab or device (shared by `tab`)
@@ -164,9 +171,6 @@ class Candidate:
         other._seq.update(self._seq)
         other._lock = self._lock
         return other
-
-    def close(self) -> None:
-        self.http.close()
 
     # -- pages ----------------------------------------------------------------------
     def login(self) -> None:
@@ -249,7 +253,11 @@ class Candidate:
             raise
         acked = set()
         if response.status_code == 200:
-            acked = {(a["slot"], a["seq"]) for a in response.json()["acked"]}
+            # a save another tab overtook is reported stale: the client knows it
+            # was not kept, so it does not count as acknowledged
+            body = response.json()
+            acked = ({(a["slot"], a["seq"]) for a in body["acked"]}
+                     - {(a["slot"], a["seq"]) for a in body.get("stale", [])})
         self._record(saves, acked)
         return response
 
@@ -350,7 +358,7 @@ def audit_actions(attempt_id: int) -> list[str]:
         .order_by(AuditEntry.id)))
 
 
-def ledger_report(candidate: Candidate, grace_seconds: int = 2) -> LedgerReport:
+def ledger_report(candidate: Candidate, grace_seconds: int = GRACE_SECONDS) -> LedgerReport:
     """The ledger of ``candidate``'s attempt against the database, with the cutoff
     the server applies (the deadline plus its grace)."""
     attempt = fresh_attempt(candidate.attempt_id)
@@ -371,13 +379,19 @@ def assert_clean(candidate: Candidate, *, finalised: bool = True) -> LedgerRepor
 
 
 def set_time_left(attempt_ids, seconds: float) -> None:
-    """Move the attempts' start back so that ``seconds`` remain on their clocks:
-    the candidates started long ago (the server reads the clock from the row)."""
+    """Move the attempts back in time so that ``seconds`` remain on their clocks:
+    the candidates started (and saved what they saved) that much earlier. The
+    server reads the clock from the row, so this is all it takes."""
     db.session.rollback()
     now = utcnow()
     for attempt in db.session.scalars(sa.select(ExamAttempt)
                                       .where(ExamAttempt.id.in_(list(attempt_ids)))):
         total = attempt.duration_seconds + attempt.allowance_seconds
-        attempt.started_at = now + timedelta(seconds=seconds) - timedelta(seconds=total)
+        started = now + timedelta(seconds=seconds) - timedelta(seconds=total)
+        shift = started - attempt.started_at
+        attempt.started_at = started
         attempt.deadline_at = now + timedelta(seconds=seconds)
+        for answer in db.session.scalars(sa.select(ExamAnswer)
+                                         .where(ExamAnswer.attempt_id == attempt.id)):
+            answer.saved_at += shift
     db.session.commit()
