@@ -190,11 +190,11 @@ class Candidate:
         return self.http.post(path, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
 
     def json_post(self, path: str, body, *, fault: str | None = None,
-                  **kwargs) -> httpx.Response:
-        headers = {"X-CSRFToken": self.csrf}
+                  headers: dict | None = None) -> httpx.Response:
+        headers = {"X-CSRFToken": self.csrf, **(headers or {})}
         if fault:
             headers["X-Test-Fault"] = fault
-        return self.http.post(path, json=body, headers=headers, **kwargs)
+        return self.http.post(path, json=body, headers=headers)
 
     def book(self, session_id: int) -> int:
         response = self.form_post(f"/exams/sessions/{session_id}/book")
