@@ -56,11 +56,12 @@ def create_app(config: type | Mapping | None = None) -> Flask:
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every URL: an id beyond a 64-bit column is simply not found
-    (404), instead of overflowing the database driver (a 500; RELIABILITY.md B4)."""
+    """``<int:…>`` in every URL: ids are 32-bit INTEGER columns, so a larger number is
+    simply not found (404) instead of overflowing the database (a 500 on
+    PostgreSQL and SQLite alike; RELIABILITY.md B4)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
 

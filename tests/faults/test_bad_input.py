@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from lms.domain.attempt_states import AttemptState as S
@@ -56,16 +55,16 @@ def test_oversized_and_deeply_nested_answers_are_refused_and_the_answer_kept(ser
     assert not server.errors_logged()
 
 
-@pytest.mark.parametrize("slot", [5, -1, 10**6, 2**63, "0", 1.5, None])
-def test_a_slot_not_on_the_paper_is_refused_whole(server, make_sitting, slot):
+def test_a_slot_not_on_the_paper_is_refused_whole(server, make_sitting):
     """B3 / A3: the paper has slots 0–4; nothing of the request is stored."""
     sitting = make_sitting(server)
     [alice] = sitting.begin()
-    body = [alice.next_save(1, "fine"), {"slot": slot, "seq": 1, "response": {"s0": ["x"]}}]
-    response = alice.send(body)
-    assert response.status_code == 400
-    assert response.json() == {"error": "bad_save", "index": 1, "reason": "slot"}
-    assert alice.submit(body).status_code == 400
+    for slot in (5, -1, 10**6, 2**63, "0", 1.5, None, True):
+        body = [alice.next_save(1, "fine"), {"slot": slot, "seq": 1, "response": {"s0": ["x"]}}]
+        response = alice.send(body)
+        assert response.status_code == 400, slot
+        assert response.json() == {"error": "bad_save", "index": 1, "reason": "slot"}
+        assert alice.submit(body).status_code == 400
     assert stored_answers(alice.attempt_id) == {}
     assert fresh_attempt(alice.attempt_id).state == S.IN_PROGRESS
     assert_clean(alice, finalised=False)
@@ -78,8 +77,8 @@ def test_odd_ids_in_paths_are_not_found_never_a_crash(server, make_sitting):
     [alice] = sitting.begin()
     desk = Candidate(server, proctor.email)
     desk.login()
-    ids = ["-1", "0", "99999999999999999999999", str(2**63), str(2**63 - 1), "abc", "1e3",
-           "%20", "1.0"]
+    ids = ["-1", "0", "99999999999999999999999", str(2**63), str(2**63 - 1), str(2**31),
+           str(2**31 - 1), "abc", "1e3", "%20", "1.0"]
     for bad in ids:
         for who, method, path in (
                 (alice, "get", f"/exams/attempts/{bad}"),
