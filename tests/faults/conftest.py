@@ -30,8 +30,29 @@ def make_server(app, database_url, tmp_path):
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def _shared_server(_schema, tmp_path_factory):
+    server = LiveServer(_schema, tmp_path_factory.mktemp("shared-server"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def server(make_server) -> LiveServer:
+def server(_shared_server, app) -> LiveServer:
+    """A live server shared by the tests that do not kill it (a start costs seconds);
+    started again if a test left it down. Tests that kill take `own_server`."""
+    app.config["EXAM_SAVE_GRACE_SECONDS"] = GRACE_SECONDS
+    if _shared_server.process is None or _shared_server.process.poll() is not None:
+        _shared_server.process = None
+        _shared_server.start()
+    _shared_server.mark_log()
+    yield _shared_server
+    _shared_server.close_clients()
+
+
+@pytest.fixture
+def own_server(make_server) -> LiveServer:
+    """A live server of the test's own, to SIGKILL and restart at will."""
     return make_server()
 
 

@@ -65,6 +65,7 @@ class LiveServer:
         self.starts = 0
         #: every client made for this server, closed with it
         self.clients: list[httpx.Client] = []
+        self._log_from = 0
 
     @property
     def base_url(self) -> str:
@@ -111,18 +112,20 @@ class LiveServer:
         self.kill()
         self.start()
 
-    def stop(self) -> None:
+    def close_clients(self) -> None:
         for client in self.clients:
             client.close()
-        if self.process is None:
-            return
-        os.killpg(self.process.pid, signal.SIGQUIT)  # gunicorn: quick shutdown
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-        self.process = None
+        self.clients.clear()
+
+    def mark_log(self) -> None:
+        """`errors_logged` counts from here on (a server shared by several tests)."""
+        self._log_from = self.log.stat().st_size if self.log.exists() else 0
+
+    def stop(self) -> None:
+        """End the server for good (a kill: a graceful stop costs seconds per test)."""
+        self.close_clients()
+        if self.process is not None:
+            self.kill()
 
     def wait_for_point(self, point: str, timeout: float = 15.0) -> None:
         """Block until a request reached fault ``point`` (see tests.faults.server)."""
@@ -138,8 +141,11 @@ class LiveServer:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def errors_logged(self) -> list[str]:
-        """Lines of unhandled errors the app logged (500s)."""
-        return [line for line in self.log.read_text(errors="replace").splitlines()
+        """Lines of unhandled errors the app logged (500s) since `mark_log`."""
+        with self.log.open("rb") as fh:
+            fh.seek(self._log_from)
+            text = fh.read().decode(errors="replace")
+        return [line for line in text.splitlines()
                 if "unhandled error" in line or "Traceback" in line]
 
 

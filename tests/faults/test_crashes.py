@@ -42,9 +42,10 @@ def in_background(fn):
 
 
 @pytest.mark.parametrize("point", ["hang-before-commit", "hang-after-commit"])
-def test_an_autosave_killed_mid_request_is_retried_until_acknowledged(server, make_sitting,
-                                                                      point):
+def test_an_autosave_killed_mid_request_is_retried_until_acknowledged(own_server,
+                                                                      make_sitting, point):
     """F1 (killed before the commit) and F2 (after the commit, before the response)."""
+    server = own_server
     sitting = make_sitting(server)
     [alice] = sitting.begin()
     assert alice.save_until_acked([alice.next_save(0, "first")]).status_code == 200
@@ -70,9 +71,10 @@ def test_an_autosave_killed_mid_request_is_retried_until_acknowledged(server, ma
 
 
 @pytest.mark.parametrize("point", ["hang-before-commit", "hang-after-commit"])
-def test_a_submit_killed_mid_request_finalises_exactly_once(server, make_sitting, point):
+def test_a_submit_killed_mid_request_finalises_exactly_once(own_server, make_sitting, point):
     """F3: before the commit the attempt stays open and the retry submits it; after
     the commit the retry is told it is handed in. One finalisation either way."""
+    server = own_server
     sitting = make_sitting(server)
     [alice] = sitting.begin()
     alice.save_until_acked([alice.next_save(0, "a")])
@@ -97,9 +99,10 @@ def test_a_submit_killed_mid_request_finalises_exactly_once(server, make_sitting
 
 
 @pytest.mark.slow
-def test_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(server, make_sitting):
+def test_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(own_server, make_sitting):
     """F1/F2 without aiming: five candidates save continuously while the server is
     SIGKILLed twice at random moments; every client retries until acknowledged."""
+    server = own_server
     sitting = make_sitting(server, candidates=5, items=10)
     people = sitting.begin(5)
     stop = threading.Event()
@@ -131,8 +134,9 @@ def test_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(server, make_
 
 @pytest.mark.slow
 def test_fifty_candidates_resume_after_a_restart_with_their_deadlines_unchanged(
-        server, make_sitting):
+        own_server, make_sitting):
     """F4: the whole server is killed and started again in the middle of an exam."""
+    server = own_server
     sitting = make_sitting(server, candidates=50)
     people = sitting.begin(50)
     ids = [c.attempt_id for c in people]
@@ -203,8 +207,9 @@ def test_the_submit_succeeds_and_the_receipt_waits_while_mail_is_down(make_serve
     assert db.session.get(OutboxMessage, receipt.id).status == OutboxStatus.SENT
 
 
-def test_a_connection_refused_is_what_a_killed_server_gives(server):
+def test_a_connection_refused_is_what_a_killed_server_gives(own_server):
     """The harness itself: after a kill nothing answers on the port, after a start it does."""
+    server = own_server
     server.kill()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{server.base_url}/healthz", timeout=2)
