@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from lms.config import (
     CONFIGS,
@@ -37,6 +38,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    app.url_map.converters["int"] = IdConverter
     _load_config(app, config)
     _init_extensions(app)
     _register_blueprints(app)
@@ -51,6 +53,16 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     if not app.testing:
         _warn_about_missing_system_parts(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every URL: ids are 32-bit INTEGER columns, so a larger number is
+    simply not found (404) instead of overflowing the database (a 500 on
+    PostgreSQL and SQLite alike; RELIABILITY.md B4)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_calculators() -> None:

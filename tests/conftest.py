@@ -199,7 +199,7 @@ def count_queries(engine=None):
     counter = QueryCounter()
 
     def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA", "BEGIN")):
             counter.statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)

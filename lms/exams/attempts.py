@@ -282,31 +282,57 @@ def _newest_per_slot(saves: Iterable[Save]) -> list[Save]:
     return [newest[slot] for slot in sorted(newest)]
 
 
-def _upsert(attempt_id: int, saves: list[Save], now: datetime) -> None:
-    """One statement: insert each slot's answer, or replace it if the sequence is higher."""
+@dataclass(frozen=True)
+class Stale:
+    """A save that did not replace the slot's answer: the server holds ``current``,
+    a higher sequence (or the same one with another answer) from another tab."""
+
+    slot: int
+    seq: int
+    current: int
+
+
+def lock_attempt(query: sa.Select) -> sa.Select:
+    """``query`` (the attempt's row) made to hold the attempt until the commit, so a
+    check of its state and the write that relies on it cannot be split by another
+    request (ASVS 15.4.2): ``FOR UPDATE`` on PostgreSQL; on SQLite, which has no row
+    locks, the request's transaction takes the write lock before it reads.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.text("BEGIN IMMEDIATE"))
+        return query
+    return query.with_for_update()
+
+
+def _upsert(attempt_id: int, saves: list[Save], now: datetime) -> set[int]:
+    """One statement: insert each slot's answer, or replace it if the sequence is higher.
+
+    Returns the slots written.
+    """
     if not saves:
-        return
+        return set()
     rows = [{"attempt_id": attempt_id, "slot": s.slot, "sequence": s.sequence,
              "response": s.response, "saved_at": now} for s in saves]
-    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name),
-                       rows if len(rows) > 1 else rows[0])
+    statement = _upsert_statement(db.session.get_bind().dialect.name)
+    return set(db.session.scalars(statement, rows if len(rows) > 1 else rows[0]))
 
 
 @lru_cache(maxsize=4)
 def _upsert_statement(dialect: str):
     """Built once, with the values as parameters, so SQLAlchemy compiles it once per
-    process: building it per request cost more than the database (bench/README.md)."""
+    process: building it per request cost more than the database (bench/README.md).
+    Several rows go out as one multi-row INSERT (SQLAlchemy's "insertmanyvalues")."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = ExamAnswer.__table__
+    table = ExamAnswer.__table__  # a Core statement: the ORM would run it once per row
     statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=[table.c.attempt_id, table.c.slot],
         set_={"sequence": statement.excluded.sequence, "response": statement.excluded.response,
               "saved_at": statement.excluded.saved_at},
-        where=table.c.sequence < statement.excluded.sequence)
+        where=table.c.sequence < statement.excluded.sequence).returning(table.c.slot)
 
 
 def check_deadline(attempt: ExamAttempt, now: datetime) -> bool:
@@ -328,11 +354,12 @@ def check_deadline(attempt: ExamAttempt, now: datetime) -> bool:
 
 
 def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
-                 now: datetime) -> None:
-    """Store ``saves`` (already parsed) if the attempt accepts answers now.
+                 now: datetime) -> list[Stale]:
+    """Store ``saves`` (already parsed) if the attempt accepts answers now; the
+    saves that did not take effect because the server holds a newer answer.
 
     Statements: none beyond the one upsert — the caller has loaded the attempt —
-    and the caller commits once.
+    unless a save did not take effect (one more), and the caller commits once.
 
     :raises AttemptRefused: ``finished``, ``paused``, ``not_started``, ``other_device``
         or ``time_up``.
@@ -346,7 +373,18 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
         raise AttemptRefused("other_device")
     if not timing.accepts_answer(clock_of(attempt), now, grace=grace()):
         raise AttemptRefused("time_up")
-    _upsert(attempt.id, _newest_per_slot(saves), now)
+    newest = _newest_per_slot(saves)
+    written = _upsert(attempt.id, newest, now)
+    missed = [s for s in newest if s.slot not in written]
+    if not missed:
+        return []
+    held = {slot: (sequence, response) for slot, sequence, response in db.session.execute(
+        sa.select(ExamAnswer.slot, ExamAnswer.sequence, ExamAnswer.response).where(
+            ExamAnswer.attempt_id == attempt.id,
+            ExamAnswer.slot.in_([s.slot for s in missed])))}
+    # a retry of what the server holds is no conflict
+    return [Stale(s.slot, s.sequence, held[s.slot][0]) for s in missed
+            if held[s.slot] != (s.sequence, s.response)]
 
 
 def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
@@ -364,6 +402,10 @@ def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
         return False
     if check_deadline(attempt, now):
         return False
+    if attempt.state != S.IN_PROGRESS:  # paused, or closed by the sweep or a proctor meanwhile
+        if attempt.state == S.PAUSED:
+            raise AttemptRefused("paused")
+        return False
     if saves:
         save_answers(attempt, device_token, saves, now)
     elif not holds_device(attempt, device_token):
@@ -373,7 +415,21 @@ def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
     except AttemptConflict:
         return False
     audit.record("exam_attempt.submitted", actor=attempt.user, obj=attempt)
+    _queue_receipt(attempt, now)
     return True
+
+
+def _queue_receipt(attempt: ExamAttempt, now: datetime) -> None:
+    """Mail the candidate a receipt, in the submit's own transaction: it is sent after
+    the commit, and waits in the outbox (retried) while mail is down — the hand-in
+    never depends on the mail server (RELIABILITY.md F17)."""
+    from lms.exams.delivery import is_answered
+    from lms.notifications.services import queue_mail
+
+    user = attempt.user
+    answered = sum(is_answered(a.response) for a in answers_of(attempt.id).values())
+    queue_mail("exam_submitted", user.email, locale=user.locale, user=user, exam=attempt.exam,
+               submitted_at=now, answered=answered, total=attempt.item_count)
 
 
 # -- the proctor's actions -------------------------------------------------------------

@@ -123,6 +123,7 @@ def attempt(attempt_id: int):
         if not attempts.holds_device(attempt, token):
             claimed = attempts.claim_device(attempt)
             if claimed is None:
+                _log_other_device(attempt)
                 return render_template("exams/other_device.html", attempt=attempt), 409
             db.session.commit()
             attempt = _own_attempt(attempt_id, with_paper=True)
@@ -136,6 +137,16 @@ def attempt(attempt_id: int):
         return response
     return render_template("exams/attempt.html", attempt=attempt, now=now,
                            exam=attempt.exam, session=attempt.session)
+
+
+def _log_other_device(attempt: ExamAttempt) -> None:
+    """A device that does not hold the attempt tried to use it (RELIABILITY.md L7)."""
+    from lms.audit import services as audit
+
+    db.session.rollback()
+    audit.record("exam_attempt.device_refused", actor=current_user, obj=attempt,
+                 after={"user_agent": request.user_agent.string[:200]})
+    db.session.commit()
 
 
 def _no_store(body):
@@ -192,14 +203,27 @@ def start(attempt_id: int):
     return response
 
 
-def _live_attempt_for_json(attempt_id: int) -> ExamAttempt:
-    """The attempt for a script request, loaded in one statement (no paper)."""
-    attempt = db.session.scalar(
-        sa.select(ExamAttempt).where(ExamAttempt.id == attempt_id)
-        .options(sa.orm.defer(ExamAttempt.paper)))
+def _live_attempt_for_json(attempt_id: int, *, lock: bool = False) -> ExamAttempt:
+    """The attempt for a script request, loaded in one statement (no paper).
+
+    ``lock``: held until the request commits, so an autosave and a submit of the
+    same attempt never interleave (no answer written after the hand-in).
+    """
+    query = (sa.select(ExamAttempt).where(ExamAttempt.id == attempt_id)
+             .options(sa.orm.defer(ExamAttempt.paper)))
+    attempt = db.session.scalar(attempts.lock_attempt(query) if lock else query)
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     return attempt
+
+
+def _json_body():
+    """The request's JSON, or None when it is not JSON — including nesting too deep
+    for the parser, which must be a 400 like any other malformed body."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
 
 
 def _state_json(attempt: ExamAttempt, now, **extra):
@@ -217,24 +241,31 @@ def save(attempt_id: int):
     server already had newer answers for: the client may forget them.
     """
     now = utcnow()
-    attempt = _live_attempt_for_json(attempt_id)
+    attempt = _live_attempt_for_json(attempt_id, lock=True)
     if attempts.check_deadline(attempt, now):
         return jsonify(_state_json(attempt, now, error="time_up")), 409
-    body = request.get_json(silent=True)
+    body = _json_body()
     try:
         saves = attempts.parse_saves((body or {}).get("saves") if isinstance(body, dict)
                                      else None, attempt.item_count)
-        attempts.save_answers(attempt, request.cookies.get(_device_cookie(attempt_id)), saves,
-                              now)
+        stale = attempts.save_answers(attempt, request.cookies.get(_device_cookie(attempt_id)),
+                                      saves, now)
     except attempts.BadSave as bad:
+        db.session.rollback()
         return jsonify(error="bad_save", index=bad.index, reason=bad.code), 400
     except attempts.AttemptRefused as refused:
         db.session.rollback()
+        if refused.code == "other_device":
+            _log_other_device(attempt)
         return jsonify(_state_json(attempt, now, error=refused.code)), 409
     remaining = attempts.remaining_seconds(attempt, now)
     db.session.commit()
+    # ``stale``: saves another tab had overtaken; the page says so instead of
+    # letting the candidate believe that answer is the one kept (RELIABILITY.md L6)
     return jsonify(state="in_progress", remaining=remaining,
-                   acked=[{"slot": s.slot, "seq": s.sequence} for s in saves])
+                   acked=[{"slot": s.slot, "seq": s.sequence} for s in saves],
+                   stale=[{"slot": s.slot, "seq": s.seq, "current": s.current}
+                          for s in stale])
 
 
 @bp.get("/exams/attempts/<int:attempt_id>/status")
@@ -302,10 +333,10 @@ def snapshot(attempt_id: int):
 def submit(attempt_id: int):
     """Hand in: from the script (JSON with the last saves) or a plain form post."""
     now = utcnow()
-    attempt = _live_attempt_for_json(attempt_id)
+    attempt = _live_attempt_for_json(attempt_id, lock=True)
     token = request.cookies.get(_device_cookie(attempt_id))
     if request.is_json:
-        body = request.get_json(silent=True)
+        body = _json_body()
         raw = body.get("saves", []) if isinstance(body, dict) else None
     else:
         grouped = delivery.responses_from_form(request.form.to_dict(flat=False),
@@ -316,6 +347,7 @@ def submit(attempt_id: int):
         saves = attempts.parse_saves(raw, attempt.item_count)
         attempts.submit(attempt, token, saves, now)
     except attempts.BadSave as bad:
+        db.session.rollback()
         return jsonify(error="bad_save", index=bad.index, reason=bad.code), 400
     except attempts.AttemptRefused as refused:
         db.session.rollback()

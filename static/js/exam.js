@@ -163,6 +163,8 @@
       if (result.status === 200) {
         retryDelay = 1000;
         acknowledge(result.data.acked || []);
+        // another tab or window saved a newer answer to these questions: say so
+        if ((result.data.stale || []).length) { notice(text.stale); }
         if (pending().length) { return flush(); }
         showStatus("saved");
       } else if (result.status === 409) {
