@@ -59,6 +59,36 @@ def _session(session_id: int) -> ExamSession:
     return session
 
 
+def _proctored_attempt(attempt_id: int) -> ExamAttempt:
+    """An attempt of a session the current user proctors (or reviews as an officer)."""
+    attempt = db.session.get(ExamAttempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    require_proctor_session(current_user, attempt.session)
+    return attempt
+
+
+def _decide(change, done_message: str) -> None:
+    """Run one change of an attempt, commit it or roll it back, and say what happened."""
+    try:
+        change()
+    except attempts.AttemptRefused as refused:
+        db.session.rollback()
+        flash(messages.refusal_text(refused), "warning")
+    except (IllegalTransition, attempts.AttemptConflict):
+        db.session.rollback()
+        flash(_("The attempt changed in the meantime; nothing was done."), "warning")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+
+
+def _private_jpeg(data: bytes) -> Response:
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def live_rows(session: ExamSession) -> list[dict]:
     """One row per attempt of the session, in four queries whatever its size."""
     answered = (sa.select(ExamAnswer.attempt_id, sa.func.count().label("answered"),
@@ -136,23 +166,11 @@ def _minutes(raw) -> int:
 @bp.post("/attempts/<int:attempt_id>/<action>")
 @login_required
 def act(attempt_id: int, action: str):
-    attempt = db.session.get(ExamAttempt, attempt_id)
-    if attempt is None or action not in ACTIONS:
+    if action not in ACTIONS:
         abort(404)
-    require_proctor_session(current_user, attempt.session)
-    session_id = attempt.session_id
-    try:
-        ACTIONS[action](attempt, request.form, utcnow())
-    except attempts.AttemptRefused as refused:
-        db.session.rollback()
-        flash(messages.refusal_text(refused), "warning")
-    except (IllegalTransition, attempts.AttemptConflict):
-        db.session.rollback()
-        flash(_("The attempt changed in the meantime; nothing was done."), "warning")
-    else:
-        db.session.commit()
-        flash(_("Done."), "success")
-    return redirect(url_for(".console", session_id=session_id))
+    attempt = _proctored_attempt(attempt_id)
+    _decide(lambda: ACTIONS[action](attempt, request.form, utcnow()), _("Done."))
+    return redirect(url_for(".console", session_id=attempt.session_id))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -160,10 +178,7 @@ def act(attempt_id: int, action: str):
 def timeline(attempt_id: int):
     """One attempt's integrity timeline: events, snapshots, flags, the proctors' actions,
     and (for officers) the review decision."""
-    attempt = db.session.get(ExamAttempt, attempt_id)
-    if attempt is None:
-        abort(404)
-    require_proctor_session(current_user, attempt.session)
+    attempt = _proctored_attempt(attempt_id)
     now = utcnow()
     events = db.session.scalars(sa.select(IntegrityEvent).where(
         IntegrityEvent.attempt_id == attempt.id).order_by(IntegrityEvent.occurred_at)).all()
@@ -186,34 +201,26 @@ def snapshot_image(snapshot_id: int):
     snapshot = db.session.get(Snapshot, snapshot_id)
     if snapshot is None:
         abort(404)
-    attempt = db.session.get(ExamAttempt, snapshot.attempt_id)
-    require_proctor_session(current_user, attempt.session)
+    _proctored_attempt(snapshot.attempt_id)
     data = integrity.read_snapshot(snapshot, current_user)
     db.session.commit()
     if data is None:
         abort(410)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _private_jpeg(data)
 
 
 @bp.get("/attempts/<int:attempt_id>/photo")
 @login_required
 def registered_photo(attempt_id: int):
     """The candidate's registered photo, to compare at check-in; the view is audited."""
-    attempt = db.session.get(ExamAttempt, attempt_id)
-    if attempt is None:
-        abort(404)
-    require_proctor_session(current_user, attempt.session)
+    attempt = _proctored_attempt(attempt_id)
     if not attempt.user.photo_file:
         abort(404)
     audit.record("user.photo_viewed", actor=current_user, obj=attempt.user,
                  after={"attempt": attempt.id})
     data = personal_data.read_photo(attempt.user.photo_file)
     db.session.commit()
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _private_jpeg(data)
 
 
 @bp.post("/attempts/<int:attempt_id>/review")
@@ -223,16 +230,7 @@ def review(attempt_id: int):
     if attempt is None:
         abort(404)
     require(has_role(current_user, Role.OFFICER, Role.ADMIN))
-    try:
-        integrity.review(attempt, current_user, request.form.get("decision", ""),
-                         request.form.get("reason", ""), utcnow())
-    except attempts.AttemptRefused as refused:
-        db.session.rollback()
-        flash(messages.refusal_text(refused), "warning")
-    except (IllegalTransition, attempts.AttemptConflict):
-        db.session.rollback()
-        flash(_("The attempt changed in the meantime; nothing was done."), "warning")
-    else:
-        db.session.commit()
-        flash(_("Review decision recorded."), "success")
+    _decide(lambda: integrity.review(attempt, current_user, request.form.get("decision", ""),
+                                     request.form.get("reason", ""), utcnow()),
+            _("Review decision recorded."))
     return redirect(url_for(".timeline", attempt_id=attempt_id))
