@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -113,7 +114,7 @@ def live_rows(session: ExamSession) -> list[dict]:
              "checked_in": a.checked_in_at is not None,
              "remaining": attempts.remaining_seconds(a, now) if a.started_at else None,
              "answered": count or 0, "items": a.item_count,
-             "last_save": last.isoformat() if last else None}
+             "last_save": format_datetime(last, "HH:mm:ss") if last else None}
             for a, name, count, last in rows]
 
 
