@@ -209,10 +209,12 @@ def _live_attempt_for_json(attempt_id: int, *, lock: bool = False) -> ExamAttemp
     ``lock``: held until the request commits, so an autosave and a submit of the
     same attempt never interleave (no answer written after the hand-in).
     """
-    query = (sa.select(ExamAttempt).where(ExamAttempt.id == attempt_id)
+    # the owner in the WHERE clause: nobody can hold a lock on another's attempt
+    query = (sa.select(ExamAttempt)
+             .where(ExamAttempt.id == attempt_id, ExamAttempt.user_id == current_user.id)
              .options(sa.orm.defer(ExamAttempt.paper)))
     attempt = db.session.scalar(attempts.lock_attempt(query) if lock else query)
-    if attempt is None or attempt.user_id != current_user.id:
+    if attempt is None:
         abort(404)
     return attempt
 
