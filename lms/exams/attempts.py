@@ -32,6 +32,7 @@ from lms.exams.models import (
     ExamAnswer,
     ExamAttempt,
     ExamSession,
+    Navigation,
     ProctoringMode,
 )
 from lms.extensions import db
@@ -220,6 +221,7 @@ def start(attempt: ExamAttempt, now: datetime, *, ip: str | None = None,
     duration = exam.duration_minutes * 60
     allowance = allowance_seconds(exam, attempt.user_id)
     apply(attempt, E.START, paper=frozen, item_count=len(paper.items),
+          sequential=exam.navigation == Navigation.SEQUENTIAL,
           max_score=paper.max_score, pass_percent=exam.pass_percent,
           duration_seconds=duration, allowance_seconds=allowance, started_at=now,
           deadline_at=now + timedelta(seconds=duration + allowance),
@@ -285,11 +287,13 @@ def _newest_per_slot(saves: Iterable[Save]) -> list[Save]:
 @dataclass(frozen=True)
 class Stale:
     """A save that did not replace the slot's answer: the server holds ``current``,
-    a higher sequence (or the same one with another answer) from another tab."""
+    a higher sequence (or the same one with another answer) from another tab — or,
+    ``closed``, the exam is sequential and a later question already has an answer."""
 
     slot: int
     seq: int
     current: int
+    closed: bool = False
 
 
 def lock_attempt(query: sa.Select) -> sa.Select:
@@ -359,7 +363,9 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
     saves that did not take effect because the server holds a newer answer.
 
     Statements: none beyond the one upsert — the caller has loaded the attempt —
-    unless a save did not take effect (one more), and the caller commits once.
+    unless a save did not take effect (one more) or, in a sequential exam, the
+    candidate moved on to a later question (the attempt's ``furthest_slot``, one
+    UPDATE); the caller commits once.
 
     :raises AttemptRefused: ``finished``, ``paused``, ``not_started``, ``other_device``
         or ``time_up``.
@@ -374,17 +380,25 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
     if not timing.accepts_answer(clock_of(attempt), now, grace=grace()):
         raise AttemptRefused("time_up")
     newest = _newest_per_slot(saves)
+    closed = []
+    if attempt.sequential:  # no going back: the server keeps the rule, not only the page
+        closed = [Stale(s.slot, s.sequence, -1, closed=True) for s in newest
+                  if s.slot < attempt.furthest_slot]
+        newest = [s for s in newest if s.slot >= attempt.furthest_slot]
+        furthest = max((s.slot for s in newest), default=attempt.furthest_slot)
+        if furthest > attempt.furthest_slot:  # one UPDATE, only when the candidate moves on
+            attempt.furthest_slot = furthest
     written = _upsert(attempt.id, newest, now)
     missed = [s for s in newest if s.slot not in written]
     if not missed:
-        return []
+        return closed
     held = {slot: (sequence, response) for slot, sequence, response in db.session.execute(
         sa.select(ExamAnswer.slot, ExamAnswer.sequence, ExamAnswer.response).where(
             ExamAnswer.attempt_id == attempt.id,
             ExamAnswer.slot.in_([s.slot for s in missed])))}
     # a retry of what the server holds is no conflict
-    return [Stale(s.slot, s.sequence, held[s.slot][0]) for s in missed
-            if held[s.slot] != (s.sequence, s.response)]
+    return closed + [Stale(s.slot, s.sequence, held[s.slot][0]) for s in missed
+                     if held[s.slot] != (s.sequence, s.response)]
 
 
 def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],

@@ -178,6 +178,10 @@ class ExamAttempt(db.Model):
     paper: Mapped[dict | None] = mapped_column(sa.JSON)
     #: number of slots in the paper (saves name a slot 0 … item_count − 1)
     item_count: Mapped[int] = mapped_column(default=0)
+    #: sequential navigation (frozen at the start): once a later slot holds an answer,
+    #: earlier ones are closed; ``furthest_slot`` is the latest slot answered
+    sequential: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    furthest_slot: Mapped[int] = mapped_column(default=0, server_default="0")
     max_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
     pass_percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     # the clock (lms.domain.timing): the deadline is always recomputed from these

@@ -267,7 +267,8 @@ def save(attempt_id: int):
     return jsonify(state="in_progress", remaining=remaining,
                    acked=[{"slot": s.slot, "seq": s.sequence} for s in saves],
                    stale=[{"slot": s.slot, "seq": s.seq, "current": s.current}
-                          for s in stale])
+                          for s in stale if not s.closed],
+                   closed=[{"slot": s.slot, "seq": s.seq} for s in stale if s.closed])
 
 
 @bp.get("/exams/attempts/<int:attempt_id>/status")

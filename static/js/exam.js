@@ -164,7 +164,9 @@
         retryDelay = 1000;
         acknowledge(result.data.acked || []);
         // another tab or window saved a newer answer to these questions: say so
-        if ((result.data.stale || []).length) { notice(text.stale); }
+        if ((result.data.stale || []).length) { notice("stale"); }
+        // a sequential exam: a question the candidate has moved past is closed
+        if ((result.data.closed || []).length) { notice("closed"); }
         if (pending().length) { return flush(); }
         showStatus("saved");
       } else if (result.status === 409) {

@@ -279,3 +279,28 @@ def test_an_unlocked_attempt_moves_to_the_next_device():
     attempts.save_answers(attempt, new_token, [save(0, 1, "a")], utcnow())
     with pytest.raises(attempts.AttemptRefused):
         attempts.save_answers(attempt, token, [save(0, 2, "b")], utcnow())
+
+
+def test_a_sequential_exam_closes_the_questions_a_candidate_has_moved_past():
+    from lms.exams.models import Navigation
+
+    attempt, token = started(exam=make_exam(navigation=Navigation.SEQUENTIAL))
+    assert attempt.sequential
+    now = utcnow()
+    assert attempts.save_answers(attempt, token, [save(0, 1, "a"), save(2, 1, "c")], now) == []
+    db.session.commit()
+    assert attempt.furthest_slot == 2
+    late = attempts.save_answers(attempt, token, [save(0, 2, "b"), save(2, 2, "d")], now)
+    db.session.commit()
+    assert [(s.slot, s.closed) for s in late] == [(0, True)]
+    stored = {a.slot: a.response for a in db.session.scalars(sa.select(ExamAnswer))}
+    assert stored == {0: {"s0": ["a"]}, 2: {"s2": ["d"]}}  # slot 0 kept its answer
+
+
+def test_free_navigation_lets_the_candidate_go_back():
+    attempt, token = started()
+    now = utcnow()
+    attempts.save_answers(attempt, token, [save(3, 1, "a")], now)
+    assert attempts.save_answers(attempt, token, [save(0, 1, "b")], now) == []
+    db.session.commit()
+    assert not attempt.sequential and attempt.furthest_slot == 0

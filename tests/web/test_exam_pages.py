@@ -256,3 +256,17 @@ def test_the_servers_clock_alone_decides_at_the_deadline(client, app, offset, ac
         assert response.status_code == 409 and response.json["error"] == "time_up"
         assert stored.state == S.TIMED_OUT and stored.finished_at == deadline
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamAnswer)) == 0
+
+
+def test_a_sequential_exam_reports_a_change_to_a_closed_question(client):
+    from lms.exams.models import Navigation
+
+    attempt = begin(client, exam=make_exam(navigation=Navigation.SEQUENTIAL))
+    url = f"/exams/attempts/{attempt.id}/answers"
+    client.post(url, json=saves((1, 1, "a")))
+    response = client.post(url, json=saves((0, 1, "b"), (1, 2, "c")))
+    assert response.status_code == 200
+    assert response.json["closed"] == [{"slot": 0, "seq": 1}]
+    assert response.json["stale"] == []
+    stored = {a.slot: a.response for a in db.session.scalars(sa.select(ExamAnswer))}
+    assert stored == {1: {"s1": ["c"]}}
