@@ -35,6 +35,7 @@ from lms.domain.wages.income_tax import (
     tax_on,
     withholding_schedule,
 )
+from lms.domain.wages.levies import social_insurance_late_fee, union_fund_allocation
 from lms.domain.wages.overtime import OvertimePay, overtime_pay
 from lms.domain.wages.probation import (
     ProbationComparison,
@@ -48,6 +49,7 @@ __all__ = [
     "WageInputError", "WageRates", "Withholding", "bracket_for", "compensation_months",
     "contribution_base", "daily_and_hourly_wage", "damage_deduction_limit",
     "economic_compensation", "employee_contributions", "monthly_withholding",
-    "no_contract_double_wage", "overtime_pay", "probation_wage_floor", "tax_on",
+    "no_contract_double_wage", "overtime_pay", "probation_wage_floor",
+    "social_insurance_late_fee", "tax_on", "union_fund_allocation",
     "unlawful_termination_damages", "withholding_schedule",
 ]

@@ -16,6 +16,7 @@ from lms.domain.wages.contributions import employee_contributions
 from lms.domain.wages.conversion import daily_and_hourly_wage
 from lms.domain.wages.deduction import damage_deduction_limit
 from lms.domain.wages.income_tax import monthly_withholding
+from lms.domain.wages.levies import social_insurance_late_fee, union_fund_allocation
 from lms.domain.wages.overtime import overtime_pay
 from lms.domain.wages.probation import probation_wage_floor
 
@@ -46,6 +47,8 @@ WAGE_CALCULATORS = {
     "probation_wage_floor": lambda **kw: probation_wage_floor(**kw).floor,
     "income_tax_this_month":
         lambda **kw: monthly_withholding(**{**kw, "month": _whole(kw["month"])}).tax_this_month,
+    "union_fund_allocation": union_fund_allocation,
+    "social_insurance_late_fee": social_insurance_late_fee,
 }
 
 
