@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Request
 from werkzeug.routing import IntegerConverter
 
 from lms.config import (
@@ -39,6 +39,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.url_map.converters["int"] = IdConverter
+    app.request_class = BoundedJSONRequest
     _load_config(app, config)
     _init_extensions(app)
     _register_blueprints(app)
@@ -63,6 +64,20 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+class BoundedJSONRequest(Request):
+    """A body nested too deep for the JSON parser (RecursionError, not ValueError)
+    is malformed JSON like any other: ``None`` with ``silent``, else a 400 — for
+    every JSON endpoint, not a 500 (RELIABILITY.md B1)."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError as exc:
+            if silent:
+                return None
+            return self.on_json_loading_failed(ValueError(str(exc)))
 
 
 def _register_calculators() -> None:

@@ -219,15 +219,6 @@ def _live_attempt_for_json(attempt_id: int, *, lock: bool = False) -> ExamAttemp
     return attempt
 
 
-def _json_body():
-    """The request's JSON, or None when it is not JSON — including nesting too deep
-    for the parser, which must be a 400 like any other malformed body."""
-    try:
-        return request.get_json(silent=True)
-    except RecursionError:
-        return None
-
-
 def _state_json(attempt: ExamAttempt, now, **extra):
     return {"state": attempt.state.value, "remaining": attempts.remaining_seconds(attempt, now)
             if attempt.started_at else None, **extra}
@@ -246,7 +237,7 @@ def save(attempt_id: int):
     attempt = _live_attempt_for_json(attempt_id, lock=True)
     if attempts.check_deadline(attempt, now):
         return jsonify(_state_json(attempt, now, error="time_up")), 409
-    body = _json_body()
+    body = request.get_json(silent=True)
     try:
         saves = attempts.parse_saves((body or {}).get("saves") if isinstance(body, dict)
                                      else None, attempt.item_count)
@@ -339,7 +330,7 @@ def submit(attempt_id: int):
     attempt = _live_attempt_for_json(attempt_id, lock=True)
     token = request.cookies.get(_device_cookie(attempt_id))
     if request.is_json:
-        body = _json_body()
+        body = request.get_json(silent=True)
         raw = body.get("saves", []) if isinstance(body, dict) else None
     else:
         grouped = delivery.responses_from_form(request.form.to_dict(flat=False),

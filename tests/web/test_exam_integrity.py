@@ -180,3 +180,12 @@ def test_the_proctor_sees_the_registered_photo_and_the_view_is_audited(client, a
     assert response.status_code == 200 and response.data[:2] == b"\xff\xd8"
     assert audited("user.photo_viewed") == 1
     assert client.get(f"/proctor/attempts/{attempt.id}/photo").status_code == 403
+
+
+def test_json_nested_too_deep_is_a_bad_request_on_every_json_endpoint(client):
+    """The parser's RecursionError is handled once for the app, not per view (B1)."""
+    attempt = begin(client)
+    deep = "[" * 100_000 + "]" * 100_000
+    for url in (f"/exams/attempts/{attempt.id}/events", f"/exams/attempts/{attempt.id}/answers"):
+        response = client.post(url, data=deep, content_type="application/json")
+        assert response.status_code == 400, url
