@@ -127,15 +127,20 @@ def book(user: User, session: ExamSession, now: datetime) -> ExamAttempt:
 def grant_accommodation(officer: User, users: list[User], exam: Exam | None, *,
                         extra_percent: int = 0, extra_minutes: int = 0,
                         note: str = "") -> list[Accommodation]:
-    """Extra time for each of ``users`` (one person, or a whole group at once)."""
+    """Extra time for each of ``users`` (one person, or a whole group at once).
+
+    The accommodations they already have are read in one query, however many
+    people the group holds.
+    """
     if not (0 <= extra_percent <= 200 and 0 <= extra_minutes <= 600
             and (extra_percent or extra_minutes)):
         raise ValueError("extra_time")
+    existing = {row.user_id: row for row in db.session.scalars(sa.select(Accommodation).where(
+        Accommodation.user_id.in_([user.id for user in users]),
+        Accommodation.exam_id.is_(None) if exam is None else Accommodation.exam_id == exam.id))}
     granted = []
     for user in users:
-        row = db.session.scalar(sa.select(Accommodation).where(
-            Accommodation.user_id == user.id,
-            Accommodation.exam_id.is_(None) if exam is None else Accommodation.exam_id == exam.id))
+        row = existing.get(user.id)
         before = None if row is None else {"extra_percent": row.extra_percent,
                                            "extra_minutes": row.extra_minutes}
         if row is None:
@@ -143,12 +148,13 @@ def grant_accommodation(officer: User, users: list[User], exam: Exam | None, *,
             db.session.add(row)
         row.extra_percent, row.extra_minutes = extra_percent, extra_minutes
         row.note, row.granted_by_id = note.strip()[:500], officer.id
-        db.session.flush()
+        granted.append((user, row, before))
+    db.session.flush()  # one flush for the group: the audit entries need the ids
+    for user, row, before in granted:
         audit.record("exam_accommodation.granted", actor=officer, obj=row, before=before,
                      after={"user": user.id, "exam": exam and exam.id,
                             "extra_percent": extra_percent, "extra_minutes": extra_minutes})
-        granted.append(row)
-    return granted
+    return [row for _, row, _ in granted]
 
 
 def move_to_session(officer: User, attempt: ExamAttempt, session: ExamSession) -> None:

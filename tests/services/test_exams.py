@@ -304,3 +304,24 @@ def test_free_navigation_lets_the_candidate_go_back():
     assert attempts.save_answers(attempt, token, [save(0, 1, "b")], now) == []
     db.session.commit()
     assert not attempt.sequential and attempt.furthest_slot == 0
+
+
+def test_extra_time_for_a_group_reads_its_existing_grants_in_one_query():
+    from tests.conftest import count_queries
+
+    exam = make_exam()
+    officer = make_user("officer")
+
+    def selects_for(size):
+        people = [make_user() for _ in range(size)]
+        registration.grant_accommodation(officer, people[:1], exam, extra_minutes=5)
+        for person in people:  # loaded, as the organisation's query hands them over
+            db.session.refresh(person)
+        with count_queries() as queries:
+            registration.grant_accommodation(officer, people, exam, extra_percent=10)
+        db.session.commit()
+        return sum(s.lstrip().upper().startswith("SELECT") for s in queries.statements)
+
+    assert selects_for(3) == selects_for(12)
+    rows = db.session.scalars(sa.select(registration.Accommodation)).all()
+    assert len(rows) == 15 and {r.extra_percent for r in rows} == {10}
