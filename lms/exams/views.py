@@ -4,14 +4,27 @@ autosave and submit. Every attempt URL is the candidate's own (404 otherwise).""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.consent import CONSENTS
 from lms.accounts.services import record_consent
+from lms.audit import services as audit
 from lms.db_base import utcnow
+from lms.domain import eligibility
 from lms.domain.attempt_states import AttemptState, IllegalTransition
 from lms.exams import attempts, delivery, integrity, messages, registration
 from lms.exams.models import Exam, ExamAttempt, ExamSession, ExamStatus
@@ -64,7 +77,6 @@ def exam(code: str):
         .order_by(ExamSession.starts_at)).all()
     candidate = registration.candidate_facts(current_user, exam)
     rows = [(s, registration.session_facts(s)) for s in sessions]
-    from lms.domain import eligibility
     reasons = {s.id: eligibility.session_reasons(candidate, facts, now) for s, facts in rows}
     return render_template("exams/exam.html", exam=exam, sessions=rows, reasons=reasons,
                            exam_reasons=eligibility.exam_reasons(candidate, now),
@@ -141,8 +153,6 @@ def attempt(attempt_id: int):
 
 def _log_other_device(attempt: ExamAttempt) -> None:
     """A device that does not hold the attempt tried to use it (RELIABILITY.md L7)."""
-    from lms.audit import services as audit
-
     db.session.rollback()
     audit.record("exam_attempt.device_refused", actor=current_user, obj=attempt,
                  after={"user_agent": request.user_agent.string[:200]})
@@ -150,14 +160,12 @@ def _log_other_device(attempt: ExamAttempt) -> None:
 
 
 def _no_store(body):
-    from flask import make_response
     response = make_response(body)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _set_device_cookie(response, attempt_id: int, token: str) -> None:
-    from flask import current_app
     response.set_cookie(_device_cookie(attempt_id), token, httponly=True, samesite="Strict",
                         secure=current_app.config["SESSION_COOKIE_SECURE"],
                         path=f"/exams/attempts/{attempt_id}")
