@@ -20,8 +20,8 @@ REASONS = {
     "session_over": _l("This session is over."),
     "registration_closed": _l("Registration for this session has closed."),
     "session_full": _l("This session is full. Please choose another one."),
-    "consent_needed": _l("A remotely proctored session needs your consent to webcam pictures. "
-                         "Give it below, or book a test-centre session instead."),
+    "consent_needed": _l("A remotely proctored session needs your consent to webcam pictures: "
+                         "tick it when you book, or book a test-centre session instead."),
 }
 
 REFUSALS = {
