@@ -26,6 +26,7 @@ from lms.db_base import utcnow
 from lms.domain import assembly, timing
 from lms.domain.attempt_states import AttemptEvent, AttemptState, IllegalTransition, transition
 from lms.exams import blueprints
+from lms.exams.delivery import is_answered
 from lms.exams.models import (
     Accommodation,
     Exam,
@@ -36,6 +37,7 @@ from lms.exams.models import (
     ProctoringMode,
 )
 from lms.extensions import db
+from lms.notifications.services import queue_mail
 
 S, E = AttemptState, AttemptEvent
 MAX_SAVES_PER_REQUEST = 200
@@ -437,9 +439,6 @@ def _queue_receipt(attempt: ExamAttempt, now: datetime) -> None:
     """Mail the candidate a receipt, in the submit's own transaction: it is sent after
     the commit, and waits in the outbox (retried) while mail is down — the hand-in
     never depends on the mail server (RELIABILITY.md F17)."""
-    from lms.exams.delivery import is_answered
-    from lms.notifications.services import queue_mail
-
     user = attempt.user
     answered = sum(is_answered(a.response) for a in answers_of(attempt.id).values())
     queue_mail("exam_submitted", user.email, locale=user.locale, user=user, exam=attempt.exam,
