@@ -3,6 +3,8 @@ autosave and submit. Every attempt URL is the candidate's own (404 otherwise).""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -20,7 +22,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from lms.accounts import auth
 from lms.accounts.consent import CONSENTS
+from lms.accounts.models import User
 from lms.accounts.services import record_consent
 from lms.audit import services as audit
 from lms.db_base import utcnow
@@ -28,7 +32,7 @@ from lms.domain import eligibility
 from lms.domain.attempt_states import AttemptState, IllegalTransition
 from lms.exams import attempts, delivery, integrity, messages, registration
 from lms.exams.models import Exam, ExamAttempt, ExamSession, ExamStatus
-from lms.extensions import db, limiter
+from lms.extensions import db, limiter, login_manager
 
 bp = Blueprint("exams", __name__)
 S = AttemptState
@@ -212,19 +216,38 @@ def start(attempt_id: int):
 
 
 def _live_attempt_for_json(attempt_id: int, *, lock: bool = False) -> ExamAttempt:
-    """The attempt for a script request, loaded in one statement (no paper).
+    """The attempt for a script request, loaded in one statement (no paper) that also
+    checks the login: the session's user, active and of the current session generation
+    (what `auth.load_user` checks), so the hot autosave needs no user query of its own.
 
     ``lock``: held until the request commits, so an autosave and a submit of the
     same attempt never interleave (no answer written after the hand-in).
     """
-    # the owner in the WHERE clause: nobody can hold a lock on another's attempt
-    query = (sa.select(ExamAttempt)
-             .where(ExamAttempt.id == attempt_id, ExamAttempt.user_id == current_user.id)
-             .options(sa.orm.defer(ExamAttempt.paper)))
-    attempt = db.session.scalar(attempts.lock_attempt(query) if lock else query)
-    if attempt is None:
+    identity = auth.session_identity()
+    if identity is None:
+        abort(login_manager.unauthorized())
+    if lock:
+        attempts.take_sqlite_write_lock()
+    attempt = db.session.scalar(_attempt_of_login(lock), {
+        "attempt_id": attempt_id, "user_id": identity[0], "generation": identity[1]})
+    if attempt is None:  # not the owner, or a login that has ended: the slow path tells
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
         abort(404)
     return attempt
+
+
+@lru_cache(maxsize=2)
+def _attempt_of_login(lock: bool) -> sa.Select:
+    """Built once per process (building it cost more than running it)."""
+    # the owner in the WHERE clause: nobody can hold a lock on another's attempt
+    query = (sa.select(ExamAttempt)
+             .join(User, User.id == ExamAttempt.user_id)
+             .where(ExamAttempt.id == sa.bindparam("attempt_id"),
+                    User.id == sa.bindparam("user_id"),
+                    User.session_generation == sa.bindparam("generation"), User.active)
+             .options(sa.orm.defer(ExamAttempt.paper)))
+    return query.with_for_update(of=ExamAttempt) if lock else query
 
 
 def _state_json(attempt: ExamAttempt, now, **extra):
@@ -233,15 +256,16 @@ def _state_json(attempt: ExamAttempt, now, **extra):
 
 
 @bp.post("/exams/attempts/<int:attempt_id>/answers")
-@login_required
 def save(attempt_id: int):
     """Autosave from the exam page: ``{"saves": [{"slot", "seq", "response"}]}``.
 
-    Three statements in all (the user, the attempt, one upsert) and one commit.
+    Two statements in all (the attempt with the login check, one upsert) and one
+    commit; the session cookie is not re-signed (the status poll renews it).
     Every save in an accepted request is acknowledged, including those the
     server already had newer answers for: the client may forget them.
     """
     now = utcnow()
+    auth.keep_session_cookie()
     attempt = _live_attempt_for_json(attempt_id, lock=True)
     if attempts.check_deadline(attempt, now):
         return jsonify(_state_json(attempt, now, error="time_up")), 409
@@ -271,7 +295,6 @@ def save(attempt_id: int):
 
 
 @bp.get("/exams/attempts/<int:attempt_id>/status")
-@login_required
 def status(attempt_id: int):
     """The server's clock and state, and the proctor's warnings after ``since``, polled by
     the page (pause, resume, extensions, warnings)."""
