@@ -23,7 +23,7 @@ from lms.audit import services as audit
 from lms.domain import proctoring
 from lms.domain.attempt_states import FINISHED, AttemptState
 from lms.domain.files import JPEG, sniff
-from lms.exams import attempts
+from lms.exams import attempts, registration
 from lms.exams.models import (
     AttemptMessage,
     Exam,
@@ -145,9 +145,29 @@ def store_snapshot(attempt: ExamAttempt, data: bytes, now: datetime) -> Snapshot
     sooner than half an interval after the previous one (a page cannot flood it)."""
     if attempt.state not in (S.IN_PROGRESS, S.PAUSED):
         raise attempts.AttemptRefused("finished")
+    return _keep_picture(attempt, data, now,
+                         timedelta(seconds=attempt.exam.snapshot_interval_seconds / 2))
+
+
+#: the waiting page sends a fresh picture every 15 s; faster ones are refused
+CHECK_IN_PICTURE_SPACING = timedelta(seconds=10)
+
+
+def store_check_in_picture(attempt: ExamAttempt, data: bytes, now: datetime) -> Snapshot:
+    """A live picture from the waiting page of a test-centre check-in, which the proctor
+    compares with the registered photo before admitting. Only with the candidate's
+    consent to webcam images; without it the proctor compares in person."""
+    if attempt.state != S.REGISTERED or attempt.checked_in_at is None:
+        raise attempts.AttemptRefused("not_checked_in")
+    if not registration.has_consent(attempt.user, "proctoring"):
+        raise attempts.AttemptRefused("consent_needed")
+    return _keep_picture(attempt, data, now, CHECK_IN_PICTURE_SPACING)
+
+
+def _keep_picture(attempt: ExamAttempt, data: bytes, now: datetime,
+                  spacing: timedelta) -> Snapshot:
     if not data or len(data) > SNAPSHOT_MAX_BYTES or sniff(data[:16]) != JPEG:
         raise attempts.AttemptRefused("snapshot")
-    spacing = timedelta(seconds=attempt.exam.snapshot_interval_seconds / 2)
     last = db.session.scalar(sa.select(sa.func.max(Snapshot.taken_at))
                              .where(Snapshot.attempt_id == attempt.id))
     if last is not None and now - last < spacing:

@@ -111,6 +111,8 @@ def live_rows(session: ExamSession) -> list[dict]:
     return [{"id": a.id, "name": name, "state": a.state.value,
              "flags": [f.code for f in flags.get(a.id, [])],
              "snapshot": latest.get(a.id),
+             "snapshot_url": url_for("proctor.snapshot_image", snapshot_id=latest[a.id])
+             if a.id in latest else None,
              "checked_in": a.checked_in_at is not None,
              "remaining": attempts.remaining_seconds(a, now) if a.started_at else None,
              "answered": count or 0, "items": a.item_count,
@@ -217,9 +219,12 @@ def registered_photo(attempt_id: int):
     attempt = _proctored_attempt(attempt_id)
     if not attempt.user.photo_file:
         abort(404)
+    try:
+        data = personal_data.read_photo(attempt.user.photo_file)
+    except FileNotFoundError:  # lost from the instance folder: say so, not a 500
+        abort(404)
     audit.record("user.photo_viewed", actor=current_user, obj=attempt.user,
                  after={"attempt": attempt.id})
-    data = personal_data.read_photo(attempt.user.photo_file)
     db.session.commit()
     return _private_jpeg(data)
 

@@ -151,8 +151,11 @@ def attempt(attempt_id: int):
         if claimed:
             _set_device_cookie(response, attempt.id, claimed)
         return response
+    waiting = attempt.state == S.REGISTERED and attempt.checked_in_at is not None
     return render_template("exams/attempt.html", attempt=attempt, now=now,
-                           exam=attempt.exam, session=attempt.session)
+                           exam=attempt.exam, session=attempt.session,
+                           check_in_camera=waiting and registration.has_consent(
+                               current_user, "proctoring"))
 
 
 def _log_other_device(attempt: ExamAttempt) -> None:
@@ -193,6 +196,21 @@ def check_in(attempt_id: int):
     if state == S.REGISTERED:
         flash(_("Checked in. Please wait for the proctor to admit you."), "info")
     return redirect(url_for(".attempt", attempt_id=attempt_id))
+
+
+@bp.post("/exams/attempts/<int:attempt_id>/check-in/picture")
+@login_required
+@limiter.limit("10 per minute", key_func=lambda: f"user:{current_user.get_id()}")
+def check_in_picture(attempt_id: int):
+    """A live webcam picture (the JPEG as the body) from the check-in waiting page."""
+    attempt = _own_attempt(attempt_id)
+    try:
+        integrity.store_check_in_picture(attempt, request.get_data(cache=False), utcnow())
+    except attempts.AttemptRefused as refused:
+        db.session.rollback()
+        return jsonify(error=refused.code), 400 if refused.code == "snapshot" else 409
+    db.session.commit()
+    return jsonify(stored=True), 201
 
 
 @bp.post("/exams/attempts/<int:attempt_id>/start")

@@ -20,6 +20,12 @@
           tr.querySelector('[data-field="remaining"]').textContent = clock(row.remaining);
           tr.querySelector('[data-field="answered"]').textContent = row.answered + " / " + row.items;
           tr.querySelector('[data-field="last_save"]').textContent = row.last_save || "—";
+          // a newer camera picture (the waiting candidate's live one included) replaces the old
+          tr.querySelectorAll('[data-field="snapshot"] img, [data-field="live_picture"] img').forEach(function (img) {
+            if (row.snapshot_url && img.getAttribute("src") !== row.snapshot_url) { img.src = row.snapshot_url; }
+          });
+          var live = tr.querySelector('[data-field="live_picture"]');
+          if (live && row.snapshot_url && !live.querySelector("img")) { reload = true; }
         });
         if (reload && !document.activeElement.matches("input")) { window.location.reload(); }
       }).catch(function () { /* try again next time */ });

@@ -534,3 +534,56 @@ def test_the_proctor_pauses_resumes_and_extends(new_page, live_server):
     row = attempt_row(live_server, attempt_id)
     assert row.extension_seconds == 600 and row.paused_at is None
 
+
+
+def test_at_a_test_centre_the_proctor_compares_a_live_picture_and_admits(new_page,
+                                                                         live_server):
+    """Check-in (issue 6, item 5): the waiting page sends the fake camera's picture, the
+    console shows it beside the registered photo, and the admission reaches the page."""
+    import io
+
+    from PIL import Image
+
+    from lms.accounts import personal_data
+    from lms.exams.models import ProctoringMode, Snapshot
+
+    setup = make_setup(live_server)
+    with live_server.app.app_context():
+        db.session.get(ExamSession, setup.session_id).mode = ProctoringMode.CENTRE
+        photo = io.BytesIO()
+        Image.new("RGB", (300, 400), (90, 60, 40)).save(photo, format="JPEG")
+        candidate = db.session.scalar(sa.select(User).where(User.email == setup.candidate))
+        candidate.photo_file = personal_data.store_photo(photo.getvalue())
+        db.session.commit()
+    page = new_page()
+    log_in(page, setup.candidate)
+    page.goto(f"/exams/{setup.exam_code}")
+    page.locator(f'[data-session="{setup.session_id}"] form[action$="/book"] '
+                 'button[type=submit]').click()
+    expect(page).to_have_url(re.compile(r"/exams/attempts/\d+$"))
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    page.clock.install()  # the waiting page's timers are driven below
+    page.locator("#code").fill(setup.access_code)
+    page.locator("form[action$='/check-in'] button").click()
+    expect(page.locator("#check-in-preview")).to_be_visible()
+    with page.expect_response(re.compile(r"/check-in/picture$")) as sent:
+        page.clock.run_for(2_000)
+    assert sent.value.status == 201
+    with live_server.app.app_context():
+        snapshot_id = db.session.scalar(sa.select(Snapshot.id).where(
+            Snapshot.attempt_id == attempt_id))
+    assert snapshot_id is not None
+
+    desk = open_console(new_page, setup)
+    row = desk.locator(f'tr[data-attempt="{attempt_id}"]')
+    expect(row.locator(".check-in-compare img")).to_have_count(2)
+    live = row.locator('[data-field="live_picture"] img')
+    expect(live).to_have_attribute("src", f"/proctor/snapshots/{snapshot_id}")
+    # both pictures really load: the fake camera's 320×240 frame, the 300×400 photo
+    sizes = row.locator(".check-in-compare img").evaluate_all(
+        "(imgs) => Promise.all(imgs.map((img) => img.decode().then(() => img.naturalWidth)))")
+    assert sorted(sizes) == [300, 320]
+    proctor_action(desk, attempt_id, "admit")
+
+    page.clock.run_for(5_000)  # the next status poll sees the admission and reloads
+    expect(page.locator("form[action$='/start'] button")).to_be_visible()

@@ -189,3 +189,65 @@ def test_json_nested_too_deep_is_a_bad_request_on_every_json_endpoint(client):
     for url in (f"/exams/attempts/{attempt.id}/events", f"/exams/attempts/{attempt.id}/answers"):
         response = client.post(url, data=deep, content_type="application/json")
         assert response.status_code == 400, url
+
+
+def test_a_test_centre_check_in_sends_a_live_picture_the_proctor_sees_beside_the_photo(
+        client, app):
+    from lms.exams.models import ProctoringMode
+    from tests.exam_factories import make_session, ready_candidate
+
+    session = make_session(make_exam(), mode=ProctoringMode.CENTRE)
+    candidate = ready_candidate()
+    login(client, candidate)
+    client.post(f"/exams/sessions/{session.id}/book")
+    attempt = db.session.scalar(sa.select(ExamAttempt))
+    url = f"/exams/attempts/{attempt.id}/check-in/picture"
+    assert client.post(url, data=jpeg(), content_type="image/jpeg").json["error"] \
+        == "not_checked_in"  # no picture before the access code
+    client.post(f"/exams/attempts/{attempt.id}/check-in", data={"code": session.access_code})
+    waiting = client.get(f"/exams/attempts/{attempt.id}").text
+    assert f'data-picture-url="{url}"' in waiting and "js/check-in.js" in waiting
+
+    picture = jpeg((10, 120, 10))
+    assert client.post(url, data=picture, content_type="image/jpeg").status_code == 201
+    assert client.post(url, data=jpeg(), content_type="image/jpeg").json["error"] \
+        == "snapshot_too_soon"
+    assert client.post(url, data=b"GIF89a", content_type="image/jpeg").status_code == 400
+    stranger = app.test_client()
+    login(stranger, make_user())
+    assert stranger.post(url, data=jpeg(), content_type="image/jpeg").status_code == 404
+
+    desk, _ = desk_for(app, attempt)
+    snapshot = db.session.scalar(sa.select(Snapshot))
+    console = desk.get(f"/proctor/sessions/{session.id}").text
+    assert f"/proctor/attempts/{attempt.id}/photo" in console  # the registered photo …
+    assert f"/proctor/snapshots/{snapshot.id}" in console      # … beside the live picture
+    row = desk.get(f"/proctor/sessions/{session.id}/live.json").json["rows"][0]
+    assert row["snapshot_url"] == f"/proctor/snapshots/{snapshot.id}"
+    assert desk.get(row["snapshot_url"]).data == picture
+    assert "data-check-in" in desk.get(f"/proctor/attempts/{attempt.id}").text
+
+    desk.post(f"/proctor/attempts/{attempt.id}/admit")
+    assert client.post(url, data=jpeg((1, 2, 3)), content_type="image/jpeg").json["error"] \
+        == "not_checked_in"  # admitted: the exam's own snapshots take over
+
+
+def test_without_consent_to_pictures_the_waiting_page_takes_none_and_says_so(client):
+    from lms.accounts.models import ConsentRecord
+    from lms.exams.models import ProctoringMode
+    from tests.exam_factories import make_session, ready_candidate
+
+    session = make_session(make_exam(), mode=ProctoringMode.CENTRE)
+    candidate = ready_candidate()
+    db.session.execute(sa.update(ConsentRecord).values(withdrawn_at=utcnow()))
+    db.session.commit()
+    login(client, candidate)
+    client.post(f"/exams/sessions/{session.id}/book")
+    attempt = db.session.scalar(sa.select(ExamAttempt))
+    client.post(f"/exams/attempts/{attempt.id}/check-in", data={"code": session.access_code})
+    waiting = client.get(f"/exams/attempts/{attempt.id}").text
+    assert "data-picture-url" not in waiting and 'id="check-in-wait"' in waiting
+    response = client.post(f"/exams/attempts/{attempt.id}/check-in/picture", data=jpeg(),
+                           content_type="image/jpeg")
+    assert response.status_code == 409 and response.json["error"] == "consent_needed"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Snapshot)) == 0
