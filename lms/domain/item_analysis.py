@@ -94,6 +94,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from operator import mul, sub
 
 Number = float | int | Decimal
 
@@ -257,20 +258,19 @@ def _pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
         return None
     mx = sum(xs) / n
     my = sum(ys) / n
-    sxy = sxx = syy = 0.0
-    for x, y in zip(xs, ys, strict=True):
-        dx = x - mx
-        dy = y - my
-        sxy += dx * dy
-        sxx += dx * dx
-        syy += dy * dy
+    dx = [x - mx for x in xs]
+    dy = [y - my for y in ys]
+    sxy = sum(map(mul, dx, dy))
+    sxx = sum(map(mul, dx, dx))
+    syy = sum(map(mul, dy, dy))
     return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
 
 
 def _population_variance(values: Sequence[float], mean: float) -> float:
     if min(values) == max(values):
         return 0.0
-    return sum((v - mean) ** 2 for v in values) / len(values)
+    centred = [v - mean for v in values]
+    return sum(map(mul, centred, centred)) / len(values)
 
 
 def _sample_sd(values: Sequence[float]) -> float | None:
@@ -278,14 +278,6 @@ def _sample_sd(values: Sequence[float]) -> float | None:
         return None
     mean = sum(values) / len(values)
     return math.sqrt(_population_variance(values, mean) * len(values) / (len(values) - 1))
-
-
-def _keys(chosen: str | Collection[str] | None) -> Collection[str]:
-    if chosen is None:
-        return ()
-    if isinstance(chosen, str):
-        return (chosen,)
-    return chosen
 
 
 def _flags(facility: float | None, discrimination: float | None, distractor: bool,
@@ -355,18 +347,16 @@ def analyse(scores: Sequence[Sequence[Number | None]], max_points: Sequence[Numb
             continue
         mean = sum(xs) / n
         variance = _population_variance(xs, mean)
-        dichotomous = all(x == 0 or x == top for x in xs)
-        wu = [upper[i] for i in who]
-        wl = [lower[i] for i in who]
+        dichotomous = set(xs) <= {0.0, top}
+        wu = list(map(upper.__getitem__, who))
+        wl = list(map(lower.__getitem__, who))
         mass_u = sum(wu)
         mass_l = sum(wl)
-        p_upper = (_clean(sum(w * x for w, x in zip(wu, xs, strict=True)) / (mass_u * top))
-                   if mass_u else None)
-        p_lower = (_clean(sum(w * x for w, x in zip(wl, xs, strict=True)) / (mass_l * top))
-                   if mass_l else None)
+        p_upper = _clean(sum(map(mul, wu, xs)) / (mass_u * top)) if mass_u else None
+        p_lower = _clean(sum(map(mul, wl, xs)) / (mass_l * top)) if mass_l else None
         discrimination = (_clean(p_upper - p_lower)
                           if p_upper is not None and p_lower is not None else None)
-        rest = [totals[i] - x for i, x in zip(who, xs, strict=True)]
+        rest = list(map(sub, map(totals.__getitem__, who), xs))
         options: tuple[OptionStats, ...] = ()
         omitted = None
         if j in choices:
@@ -388,33 +378,33 @@ def analyse(scores: Sequence[Sequence[Number | None]], max_points: Sequence[Numb
 
 def _options(responses: ChoiceResponses, who: list[int], wu: list[float], wl: list[float],
              mass_u: float, mass_l: float) -> tuple[tuple[OptionStats, ...], float]:
-    chosen = [_keys(responses.chosen[i]) for i in who]
     keys = list(dict.fromkeys(responses.options))
-    known = set(keys)
-    keys += sorted({k for picked in chosen for k in picked} - known)
-    index = {k: position for position, k in enumerate(keys)}
-    overall = [0] * len(keys)
-    in_upper = [0.0] * len(keys)
-    in_lower = [0.0] * len(keys)
+    overall = dict.fromkeys(keys, 0)
+    in_upper = dict.fromkeys(keys, 0.0)
+    in_lower = dict.fromkeys(keys, 0.0)
     omitted = 0
-    for picked, u, w in zip(chosen, wu, wl, strict=True):
+    for picked, u, w in zip(map(responses.chosen.__getitem__, who), wu, wl, strict=True):
         if not picked:
             omitted += 1
-        for key in set(picked):
-            k = index[key]
-            overall[k] += 1
-            in_upper[k] += u
-            in_lower[k] += w
+            continue
+        for key in (picked,) if isinstance(picked, str) else set(picked):
+            if key in overall:
+                overall[key] += 1
+                in_upper[key] += u
+                in_lower[key] += w
+            else:
+                overall[key], in_upper[key], in_lower[key] = 1, u, w
+    keys += sorted(set(overall) - set(keys))
     n = len(who)
     correct = set(responses.correct)
     stats = []
-    for k, key in enumerate(keys):
-        share_u = _clean(in_upper[k] / mass_u) if mass_u else None
-        share_l = _clean(in_lower[k] / mass_l) if mass_l else None
+    for key in keys:
+        share_u = _clean(in_upper[key] / mass_u) if mass_u else None
+        share_l = _clean(in_lower[key] / mass_l) if mass_l else None
         is_correct = key in correct
         flagged = (not is_correct and share_u is not None and share_l is not None
                    and share_u > share_l)
-        stats.append(OptionStats(key, is_correct, overall[k] / n, share_u, share_l, flagged))
+        stats.append(OptionStats(key, is_correct, overall[key] / n, share_u, share_l, flagged))
     return tuple(stats), omitted / n
 
 

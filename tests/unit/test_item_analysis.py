@@ -172,6 +172,23 @@ def test_kr20_for_dichotomous_items_worth_more_than_one_point():
     assert doubled.sem == pytest.approx(2 * ones.sem)
 
 
+def test_multiple_choice_sets_and_keys_outside_the_options():
+    # four attempts, totals 3 2 1 0 → g = ⌊1.08 + .5⌋ = 1: upper is the first, lower the last.
+    # The item (correct a + b) has options a b c; "x" is a key the options do not list.
+    scores = [[1, 2], [1, 1], [0, 1], [0, 0]]
+    chosen = [{"a", "b"}, ["a", "c", "a"], "x", set()]
+    item = analyse(scores, [1, 2], choices={
+        0: ChoiceResponses(["a", "b", "c"], {"a", "b"}, chosen)}).items[0]
+    options = {o.key: o for o in item.options}
+    assert [o.key for o in item.options] == ["a", "b", "c", "x"]
+    assert [options[k].share for k in "abcx"] == [.5, .25, .25, .25]  # a chosen once per attempt
+    assert [options[k].share_upper for k in "abcx"] == [1, 1, 0, 0]
+    assert [options[k].share_lower for k in "abcx"] == [0, 0, 0, 0]
+    assert [options[k].correct for k in "abcx"] == [True, True, False, False]
+    assert not any(o.flagged for o in item.options)
+    assert item.omitted == .25
+
+
 # ---------------------------------------------------------------- groups, ties, flags
 
 
