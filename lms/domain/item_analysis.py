@@ -193,7 +193,7 @@ class Bin:
 class Analysis:
     items: tuple[ItemStats, ...]
     paper: PaperStats
-    totals: tuple[float, ...]
+    totals: tuple[float, ...] = field(repr=False)
     #: each attempt's total as a percentage of its own paper's maximum (None: empty paper)
     percentages: tuple[float | None, ...] = field(repr=False)
 
