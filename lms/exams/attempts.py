@@ -558,6 +558,8 @@ def _mark_left_over(now: datetime) -> int:
     from lms.grading.marking import mark_pending  # grading builds on this module
 
     marked = 0
+    if not current_app.config.get("GRADING_AUTO_MARK", True):
+        return marked
     try:
         while batch := mark_pending(now=now):
             db.session.commit()

@@ -14,7 +14,7 @@ statements whatever the number of attempts and answers:
    (``WHERE state IN (submitted, timed_out, terminated)``, checked against
    `lms.domain.attempt_states.transition`), 7. one applying RELEASE to those
    of them whose exam releases immediately,
-8. the audit entries (one per attempt, inserted together at the flush).
+8. the audit entries, one per attempt, in one INSERT.
 
 Marking a marked attempt changes nothing. Scoring is `lms.domain.grading`.
 Services flush and never commit: the task, the sweep and the CLI commit.
@@ -114,10 +114,12 @@ def mark_attempts(attempt_ids: Iterable[int], *, now: datetime | None = None) ->
                  S.GRADED if attempt_id in graded else states[attempt_id])
         marked.append(Marked(attempt_id, result.score, result.max_score, result.percent,
                              result.passed, result.pending_manual, state))
-        audit.record("exam_attempt.marked", object_type="exam_attempts", object_id=attempt_id,
-                     after={"score": str(result.score), "max_score": str(result.max_score),
-                            "percent": str(result.percent), "passed": result.passed,
-                            "pending_manual": result.pending_manual, "state": state.value})
+    audit.record_many("exam_attempt.marked", [
+        {"object_type": "exam_attempts", "object_id": m.attempt_id,
+         "after": {"score": str(m.score), "max_score": str(m.max_score),
+                   "percent": str(m.percent), "passed": m.passed,
+                   "pending_manual": m.pending_manual, "state": m.state.value}}
+        for m in marked])
     return marked
 
 
