@@ -35,6 +35,7 @@ BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_exam
 bench: install-dev
 	$(BIN)/python bench/gift_import.py
 	$(BIN)/python bench/item_stats.py
+	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/exam_autosave.py --database sqlite
 	$(BIN)/python bench/exam_autosave.py --database postgresql --url $(BENCH_PG_URL)
 

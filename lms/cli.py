@@ -131,9 +131,11 @@ def exams_sweep(as_json: bool) -> None:
     from lms.exams.attempts import sweep
 
     result = sweep()
-    counts = {"timed_out": result.timed_out, "cancelled": result.cancelled}
+    counts = {"timed_out": result.timed_out, "cancelled": result.cancelled,
+              "marked": result.marked}
     click.echo(json.dumps(counts) if as_json else
-               f"timed out {counts['timed_out']}, cancelled {counts['cancelled']}")
+               f"timed out {counts['timed_out']}, cancelled {counts['cancelled']}, "
+               f"marked {counts['marked']}")
 
 
 @exams.command("purge-snapshots")
@@ -147,6 +149,42 @@ def exams_purge_snapshots(days) -> None:
     count = purge_snapshots(utcnow(), days or current_app.config["EXAM_SNAPSHOT_RETENTION_DAYS"])
     db.session.commit()
     click.echo(f"deleted {count} pictures")
+
+
+@lms_cli.group("grading")
+def grading() -> None:
+    """Marking of exam attempts."""
+
+
+@grading.command("mark")
+@click.option("--attempt", "attempt_id", type=int, default=None,
+              help="Mark this attempt only (default: every finished, unmarked attempt).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def grading_mark(attempt_id, as_json: bool) -> None:
+    """Auto-mark finished exam attempts that are not marked yet (idempotent)."""
+    from lms.grading.marking import mark_attempt, mark_pending
+
+    if attempt_id is not None:
+        one = mark_attempt(attempt_id)
+        marked = [one] if one else []
+        db.session.commit()
+    else:
+        marked = []
+        while batch := mark_pending():
+            db.session.commit()
+            marked += batch
+    rows = [{"attempt_id": m.attempt_id, "score": str(m.score), "max_score": str(m.max_score),
+             "percent": str(m.percent), "passed": m.passed, "pending_manual": m.pending_manual,
+             "state": m.state.value} for m in marked]
+    if as_json:
+        click.echo(json.dumps(rows))
+        return
+    for row in rows:
+        click.echo(f"attempt {row['attempt_id']}: {row['score']}/{row['max_score']} "
+                   f"({row['percent']}%) {row['state']}"
+                   + (f", {row['pending_manual']} to mark by hand" if row["pending_manual"]
+                      else ""))
+    click.echo(f"marked {len(rows)} attempt(s)")
 
 
 @lms_cli.group("courses")

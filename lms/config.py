@@ -59,6 +59,9 @@ class Config:
     EXAM_CHECK_IN_EARLY_MINUTES = 30
     # Webcam pictures are deleted this long after the exam (review and appeals first).
     EXAM_SNAPSHOT_RETENTION_DAYS = 90
+    #: mark attempts automatically when they finish (a task) and in the exam sweep; off,
+    #: only ``flask lms grading mark`` marks them
+    GRADING_AUTO_MARK = True
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -24,6 +24,7 @@ from lms.exams.models import (
     IntegrityEvent,
     Snapshot,
 )
+from lms.grading.models import ExamResult, ItemScore
 from lms.notifications.models import OutboxMessage
 from lms.questions.models import (
     Category,
@@ -49,8 +50,10 @@ __all__ = [
     "Exam",
     "ExamAnswer",
     "ExamAttempt",
+    "ExamResult",
     "ExamSession",
     "IntegrityEvent",
+    "ItemScore",
     "Lesson",
     "LessonProgress",
     "Module",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery, Task, shared_task
-from flask import Flask, current_app, has_app_context
+from flask import Flask, after_this_request, current_app, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
 SWEEP_EXAM_ATTEMPTS = "lms.tasks.sweep_exam_attempts"
 PURGE_EXAM_SNAPSHOTS = "lms.tasks.purge_exam_snapshots"
+MARK_ATTEMPT = "lms.tasks.mark_attempt"
+#: session.info key: ids of attempts finished in the transaction, marked after its commit
+_TO_MARK = "attempts_to_mark"
 
 
 def init_app(app: Flask) -> Celery:
@@ -54,6 +57,7 @@ def init_app(app: Flask) -> Celery:
     )
     app.extensions["celery"] = celery
     _dispatch_mail_after_commit()
+    _dispatch_marking_after_commit()
     return celery
 
 
@@ -85,6 +89,56 @@ def _dispatch_mail_after_commit() -> None:
         session.info.pop("outbox_queued", None)
 
 
+def mark_after_commit(session: Session, attempt_id: int) -> None:
+    """Have ``attempt_id`` marked once ``session``'s transaction commits (a rollback
+    forgets it): the hand-in is final first, marking can never undo it."""
+    session.info.setdefault(_TO_MARK, set()).add(attempt_id)
+
+
+_marking_listening = False
+
+
+def _dispatch_marking_after_commit() -> None:
+    global _marking_listening
+    if _marking_listening:
+        return
+    _marking_listening = True
+
+    @event.listens_for(Session, "after_commit")
+    def _after_commit(session):
+        ids = sorted(session.info.pop(_TO_MARK, ()))
+        if not ids or not has_app_context() or not current_app.config.get("GRADING_AUTO_MARK",
+                                                                          True):
+            return  # without an app the sweep marks them
+        if has_request_context() and current_app.extensions["celery"].conf.task_always_eager:
+            # run inline, but after the view has answered: the hand-in's response says
+            # how the attempt finished (submitted, timed out), not how far marking got
+            after_this_request(_marking_after_response(ids))
+        else:
+            _enqueue_marking(ids)
+
+    @event.listens_for(Session, "after_rollback")
+    def _after_rollback(session):
+        session.info.pop(_TO_MARK, None)
+
+
+def _enqueue_marking(ids: list[int]) -> None:
+    for attempt_id in ids:
+        try:
+            enqueue(MARK_ATTEMPT, attempt_id)
+        except Exception:  # a broker outage or a marking bug must not fail the hand-in
+            log.exception("marking attempt %s failed or was not queued; the sweep will "
+                          "mark it", attempt_id)
+
+
+def _marking_after_response(ids: list[int]):
+    def mark(response):
+        _enqueue_marking(ids)
+        return response
+
+    return mark
+
+
 @shared_task(name=DELIVER_OUTBOX)
 def deliver_outbox() -> dict[str, int]:
     """Deliver due mail from the outbox (without SMTP it only logs what waits)."""
@@ -99,7 +153,29 @@ def sweep_exam_attempts() -> dict[str, int]:
     from lms.exams.attempts import sweep
 
     result = sweep()
-    return {"timed_out": result.timed_out, "cancelled": result.cancelled}
+    return {"timed_out": result.timed_out, "cancelled": result.cancelled,
+            "marked": result.marked}
+
+
+@shared_task(name=MARK_ATTEMPT)
+def mark_attempt(attempt_id: int) -> dict | None:
+    """Auto-mark a finished exam attempt (idempotent; see `lms.grading.marking`)."""
+    from lms.extensions import db
+    from lms.grading.marking import mark_attempt as mark
+
+    # a session of its own: run eagerly, this is called from another session's commit
+    with current_app.app_context():
+        try:
+            marked = mark(attempt_id)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    if marked is None:
+        return None
+    return {"attempt_id": marked.attempt_id, "score": str(marked.score),
+            "passed": marked.passed, "pending_manual": marked.pending_manual,
+            "state": marked.state.value}
 
 
 @shared_task(name=PURGE_EXAM_SNAPSHOTS)

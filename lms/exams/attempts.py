@@ -21,6 +21,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from flask import current_app
 
+from lms import tasks
 from lms.audit import services as audit
 from lms.db_base import utcnow
 from lms.domain import assembly, timing
@@ -119,6 +120,8 @@ def apply(attempt: ExamAttempt, event: AttemptEvent, **values) -> AttemptState:
         db.session.rollback()
         raise AttemptConflict(f"attempt {attempt.id} is no longer {seen.value}")
     db.session.expire(attempt)
+    if new in (S.SUBMITTED, S.TIMED_OUT, S.TERMINATED):
+        tasks.mark_after_commit(db.session, attempt.id)  # hand-in, time-out, termination
     return new
 
 
@@ -526,6 +529,7 @@ def claim_device(attempt: ExamAttempt) -> str | None:
 class SweepResult:
     timed_out: int
     cancelled: int
+    marked: int = 0
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
@@ -551,7 +555,24 @@ def sweep(now: datetime | None = None) -> SweepResult:
             cancelled += 1
         except (AttemptConflict, IllegalTransition):
             db.session.rollback()
-    return SweepResult(timed_out, cancelled)
+    return SweepResult(timed_out, cancelled, _mark_left_over(now))
+
+
+def _mark_left_over(now: datetime) -> int:
+    """Mark finished attempts whose marking task was lost or failed (never raises)."""
+    from lms.grading.marking import mark_pending  # grading builds on this module
+
+    marked = 0
+    if not current_app.config.get("GRADING_AUTO_MARK", True):
+        return marked
+    try:
+        while batch := mark_pending(now=now):
+            db.session.commit()
+            marked += len(batch)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("marking left-over attempts failed; the next sweep retries")
+    return marked
 
 
 def answers_of(attempt_id: int) -> dict[int, ExamAnswer]:

@@ -160,7 +160,7 @@ def test_officers_review_finished_attempts_and_proctors_cannot(client, app):
     client.post(f"/exams/attempts/{attempt.id}/submit", json={"saves": []})
     assert desk.post(url, data={"decision": "invalidate", "reason": "x"}).status_code == 403
     officer_desk.post(url, data={"decision": "invalidate", "reason": ""})
-    assert db.session.get(ExamAttempt, attempt.id).state == S.SUBMITTED  # a reason is needed
+    assert db.session.get(ExamAttempt, attempt.id).state == S.GRADED  # a reason is needed
     officer_desk.post(url, data={"decision": "invalidate", "reason": "答题期间多次离开摄像头"})
     reviewed = db.session.get(ExamAttempt, attempt.id)
     assert reviewed.state == S.INVALIDATED and reviewed.review_decision == "invalidate"
