@@ -23,7 +23,9 @@ __all__ = [
     "can_author_courses",
     "can_author_questions",
     "can_edit_bank",
+    "can_edit_exam_definition",
     "can_edit_exam_definitions",
+    "can_manage_exam",
     "can_manage_exams",
     "can_manage_organisation",
     "can_manage_users",
@@ -32,6 +34,7 @@ __all__ = [
     "can_view_audit_log",
     "can_view_user",
     "editable_banks_filter",
+    "exams_in_scope_filter",
     "has_role",
     "require",
     "require_assign_course_to_user",
@@ -40,7 +43,9 @@ __all__ = [
     "require_author_courses",
     "require_author_questions",
     "require_edit_bank",
+    "require_edit_exam_definition",
     "require_edit_exam_definitions",
+    "require_manage_exam",
     "require_manage_exams",
     "require_manage_organisation",
     "require_manage_users",
@@ -237,22 +242,49 @@ def editable_banks_filter(actor):
 
 # -- exams ----------------------------------------------------------------------
 #
-# Exams are platform-wide definitions. Officers and administrators set them up:
-# publish and archive them, schedule sessions with their proctors, and grant
-# accommodations to the candidates in their scope. Trainers, who write the
-# question banks, may write an exam's definition (settings and blueprint) too.
+# An exam belongs to an organisation (or to the platform, when it has none).
+# Officers and administrators whose scope holds that organisation set it up:
+# publish and archive it, schedule its sessions with their proctors, grant
+# accommodations to the candidates in their scope, watch its sessions and review
+# and release its results. Trainers in scope may write its definition (settings
+# and blueprint). A platform exam is managed by platform-wide roles only.
 
 EXAM_MANAGERS = (Role.OFFICER, Role.ADMIN)
+EXAM_EDITORS = (*EXAM_MANAGERS, Role.TRAINER)
 
 
 def can_manage_exams(actor) -> bool:
-    """Officers and administrators: exams, their sessions, publishing, accommodations."""
+    """Officers and administrators (of some scope): the exam-setup pages."""
     return has_role(actor, *EXAM_MANAGERS)
 
 
 def can_edit_exam_definitions(actor) -> bool:
-    """Create and edit an exam's settings and blueprint: exam managers and trainers."""
-    return has_role(actor, *EXAM_MANAGERS, Role.TRAINER)
+    """Create and edit exams' settings and blueprints: exam managers and trainers."""
+    return has_role(actor, *EXAM_EDITORS)
+
+
+def can_manage_exam(actor, exam) -> bool:
+    """Publish, schedule, accommodate, review and release ``exam``: its managers in scope."""
+    return _within(scope_paths(actor, *EXAM_MANAGERS), exam.organisation)
+
+
+def can_edit_exam_definition(actor, exam) -> bool:
+    return _within(scope_paths(actor, *EXAM_EDITORS), exam.organisation)
+
+
+def exams_in_scope_filter(actor, *roles: Role):
+    """A WHERE clause for the exams ``actor`` holds one of ``roles`` over (default:
+    the exam editors)."""
+    from lms.exams.models import Exam
+
+    paths = scope_paths(actor, *(roles or EXAM_EDITORS))
+    if paths is ALL:
+        return sa.true()
+    if not paths:
+        return sa.false()
+    return Exam.organisation_id.in_(
+        sa.select(Organisation.id).where(sa.or_(*(Organisation.path.startswith(p)
+                                                   for p in paths))))
 
 
 def can_accommodate(actor, user: User) -> bool:
@@ -261,10 +293,10 @@ def can_accommodate(actor, user: User) -> bool:
 
 
 def can_proctor_session(actor, session) -> bool:
-    """The session's assigned proctors, and officers and admins (who review it)."""
+    """The session's assigned proctors, and the managers of its exam (who review it)."""
     if not _authenticated(actor):
         return False
-    if has_role(actor, Role.OFFICER, Role.ADMIN):
+    if can_manage_exam(actor, session.exam):
         return True
     return has_role(actor, Role.PROCTOR) and any(p.id == actor.id for p in session.proctors)
 
@@ -318,6 +350,8 @@ require_review_question = _requiring(can_review_question)
 require_assign_courses = _requiring(can_assign_courses)
 require_manage_exams = _requiring(can_manage_exams)
 require_edit_exam_definitions = _requiring(can_edit_exam_definitions)
+require_manage_exam = _requiring(can_manage_exam)
+require_edit_exam_definition = _requiring(can_edit_exam_definition)
 require_accommodate = _requiring(can_accommodate)
 require_assign_course_to_user = _requiring(can_assign_course_to_user)
 
@@ -336,5 +370,6 @@ TEMPLATE_GLOBALS = {
     "can_study": can_study,
     "can_manage_exams": can_manage_exams,
     "can_edit_exam_definitions": can_edit_exam_definitions,
+    "can_manage_exam": can_manage_exam,
     "Role": Role,
 }

@@ -15,6 +15,7 @@ import logging
 from celery import Celery, Task, shared_task
 from flask import Flask, after_this_request, current_app, has_app_context, has_request_context
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,9 @@ def _dispatch_marking_after_commit() -> None:
                                                                           True):
             return  # without an app the sweep marks them
         if has_request_context() and current_app.extensions["celery"].conf.task_always_eager:
-            # run inline, but after the view has answered: the hand-in's response says
-            # how the attempt finished (submitted, timed out), not how far marking got
-            after_this_request(_marking_after_response(ids))
+            # run inline, but once the response has gone out: the hand-in is neither
+            # delayed by marking nor held up by a database busy with other writers
+            after_this_request(_marking_after_response(current_app._get_current_object(), ids))
         else:
             _enqueue_marking(ids)
 
@@ -126,17 +127,24 @@ def _enqueue_marking(ids: list[int]) -> None:
     for attempt_id in ids:
         try:
             enqueue(MARK_ATTEMPT, attempt_id)
+        except OperationalError as exc:  # e.g. SQLite busy past its timeout: not a bug
+            log.warning("marking attempt %s deferred to the sweep: %s", attempt_id,
+                        exc.orig)
         except Exception:  # a broker outage or a marking bug must not fail the hand-in
             log.exception("marking attempt %s failed or was not queued; the sweep will "
                           "mark it", attempt_id)
 
 
-def _marking_after_response(ids: list[int]):
-    def mark(response):
-        _enqueue_marking(ids)
+def _marking_after_response(app: Flask, ids: list[int]):
+    def mark_in_app() -> None:
+        with app.app_context():
+            _enqueue_marking(ids)
+
+    def schedule(response):
+        response.call_on_close(mark_in_app)
         return response
 
-    return mark
+    return schedule
 
 
 @shared_task(name=DELIVER_OUTBOX)

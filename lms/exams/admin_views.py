@@ -47,8 +47,9 @@ from lms.exams.models import Accommodation, Exam, ExamAttempt, ExamSession, Exam
 from lms.extensions import db, login_manager
 from lms.permissions import (
     can_manage_exams,
+    require_edit_exam_definition,
     require_edit_exam_definitions,
-    require_manage_exams,
+    require_manage_exam,
 )
 from lms.questions.forms import DIFFICULTY_LABELS, TYPE_LABELS
 from lms.questions.models import QuestionBank
@@ -100,6 +101,13 @@ def _actor():
     return current_user._get_current_object()
 
 
+def _editable_exam(exam_id: int) -> Exam:
+    """The exam, if the user may edit its definition (exam editors whose scope holds it)."""
+    exam = authoring.get_exam(exam_id)
+    require_edit_exam_definition(current_user, exam)
+    return exam
+
+
 def _exam_url(exam: Exam, anchor: str | None = None) -> str:
     return url_for("exam_admin.exam", exam_id=exam.id, _anchor=anchor)
 
@@ -109,7 +117,19 @@ def _exam_url(exam: Exam, anchor: str | None = None) -> str:
 
 @bp.get("/")
 def exams():
-    return render_template("exam_admin/exams.html", rows=authoring.exam_rows())
+    return render_template("exam_admin/exams.html", rows=authoring.exam_rows(current_user))
+
+
+def _owner_choices(form: ExamForm) -> None:
+    platform, organisations = authoring.owner_choices(current_user)
+    form.organisation.choices = ([SelectChoice("", _("The whole platform"))] if platform
+                                 else []) + [SelectChoice(str(o.id), o.name)
+                                             for o in organisations]
+
+
+def _owner(form: ExamForm) -> int | None:
+    """The chosen organisation's id (the field only accepts the choices in scope)."""
+    return int(form.organisation.data) if form.organisation.data else None
 
 
 def _course_choices(form: ExamForm, exam: Exam | None = None) -> None:
@@ -124,9 +144,11 @@ def _course_choices(form: ExamForm, exam: Exam | None = None) -> None:
 def new_exam():
     form = NewExamForm(data=NEW_EXAM_DEFAULTS)
     _course_choices(form)
+    _owner_choices(form)
     if form.validate_on_submit():
         try:
-            exam = authoring.create_exam(actor=_actor(), code=form.code.data, **form.values())
+            exam = authoring.create_exam(actor=_actor(), code=form.code.data,
+                                         organisation_id=_owner(form), **form.values())
         except ValidationFailed as exc:
             db.session.rollback()
             apply_problems(form, exc)
@@ -142,6 +164,7 @@ def _exam_page(exam: Exam, form: ExamForm | None = None):
     if form is None:
         form = ExamForm(formdata=None, data=exam_form_data(exam))
     _course_choices(form, exam)
+    _owner_choices(form)
     reports = authoring.section_reports(exam)
     problems = authoring.publication_problems(exam, reports) if exam.status == \
         ExamStatus.DRAFT else []
@@ -153,12 +176,14 @@ def _exam_page(exam: Exam, form: ExamForm | None = None):
 
 @bp.route("/exams/<int:exam_id>", methods=["GET", "POST"])
 def exam(exam_id: int):
-    exam = authoring.get_exam(exam_id)
+    exam = _editable_exam(exam_id)
     form = ExamForm(data=exam_form_data(exam))
     _course_choices(form, exam)
+    _owner_choices(form)
     if form.validate_on_submit():
         try:
-            authoring.update_exam(exam, actor=_actor(), **form.values())
+            authoring.update_exam(exam, actor=_actor(), organisation_id=_owner(form),
+                                  **form.values())
         except InvalidTransition:
             db.session.rollback()
             flash(_("An archived exam cannot be changed."), "warning")
@@ -206,7 +231,7 @@ def _section_page(exam: Exam, key: str | None, form: SectionForm):
 @bp.route("/exams/<int:exam_id>/sections/new", methods=["GET", "POST"])
 @bp.route("/exams/<int:exam_id>/sections/<key>", methods=["GET", "POST"])
 def section(exam_id: int, key: str | None = None):
-    exam = authoring.get_exam(exam_id)
+    exam = _editable_exam(exam_id)
     data = authoring.section(exam, key) if key is not None else {"count": 10, "points": 1}
     form = SectionForm(data=section_form_data(data))
     _bank_choices(form)
@@ -227,7 +252,7 @@ def section(exam_id: int, key: str | None = None):
 
 @bp.post("/exams/<int:exam_id>/sections/<key>/delete")
 def delete_section(exam_id: int, key: str):
-    exam = authoring.get_exam(exam_id)
+    exam = _editable_exam(exam_id)
     try:
         removed = authoring.remove_section(exam, key, actor=_actor())
     except InvalidTransition as exc:
@@ -239,7 +264,7 @@ def delete_section(exam_id: int, key: str):
 
 @bp.post("/exams/<int:exam_id>/sections/<key>/move")
 def move_section(exam_id: int, key: str):
-    exam = authoring.get_exam(exam_id)
+    exam = _editable_exam(exam_id)
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         raise NotFound()
@@ -262,8 +287,7 @@ def move_section(exam_id: int, key: str):
 
 @bp.post("/exams/<int:exam_id>/publish")
 def publish(exam_id: int):
-    require_manage_exams(current_user)
-    exam = authoring.get_exam(exam_id)
+    exam = _manager_exam(exam_id)
     try:
         authoring.publish(exam, actor=_actor())
     except InvalidTransition:
@@ -282,8 +306,7 @@ def publish(exam_id: int):
 
 @bp.post("/exams/<int:exam_id>/archive")
 def archive(exam_id: int):
-    require_manage_exams(current_user)
-    exam = authoring.get_exam(exam_id)
+    exam = _manager_exam(exam_id)
     try:
         authoring.archive(exam, actor=_actor())
     except InvalidTransition:
@@ -300,8 +323,10 @@ def archive(exam_id: int):
 
 
 def _manager_exam(exam_id: int) -> Exam:
-    require_manage_exams(current_user)
-    return authoring.get_exam(exam_id)
+    """The exam, if the user manages it (officers and admins whose scope holds it)."""
+    exam = authoring.get_exam(exam_id)
+    require_manage_exam(current_user, exam)
+    return exam
 
 
 @bp.get("/exams/<int:exam_id>/sessions")
@@ -348,15 +373,15 @@ def new_session(exam_id: int):
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 def edit_session(session_id: int):
-    require_manage_exams(current_user)
     session = authoring.get_session(session_id)
+    require_manage_exam(current_user, session.exam)
     return _save_session(session.exam, session)
 
 
 @bp.post("/sessions/<int:session_id>/rotate-code")
 def rotate_code(session_id: int):
-    require_manage_exams(current_user)
     session = authoring.get_session(session_id)
+    require_manage_exam(current_user, session.exam)
     code = authoring.rotate_code(session, actor=_actor())
     db.session.commit()
     flash(_("New access code: %(code)s", code=code), "success")

@@ -102,6 +102,9 @@ def _deadline_after(attempt: ExamAttempt, now: datetime, **changes) -> datetime:
 
 # -- transitions ------------------------------------------------------------------
 
+#: how an attempt can end; stored as ``ended_as``, as ``state`` moves on to graded
+ENDINGS = (S.SUBMITTED, S.TIMED_OUT, S.TERMINATED)
+
 
 def apply(attempt: ExamAttempt, event: AttemptEvent, **values) -> AttemptState:
     """Move ``attempt`` by ``event`` in one guarded UPDATE, with ``values`` alongside.
@@ -111,6 +114,8 @@ def apply(attempt: ExamAttempt, event: AttemptEvent, **values) -> AttemptState:
     """
     seen = attempt.state
     new = transition(seen, event)
+    if new in ENDINGS:  # kept when marking moves the state on
+        values["ended_as"] = new.value
     result = db.session.execute(
         sa.update(ExamAttempt)
         .where(ExamAttempt.id == attempt.id, ExamAttempt.state == seen)
@@ -120,7 +125,7 @@ def apply(attempt: ExamAttempt, event: AttemptEvent, **values) -> AttemptState:
         db.session.rollback()
         raise AttemptConflict(f"attempt {attempt.id} is no longer {seen.value}")
     db.session.expire(attempt)
-    if new in (S.SUBMITTED, S.TIMED_OUT, S.TERMINATED):
+    if new in ENDINGS:
         tasks.mark_after_commit(db.session, attempt.id)  # hand-in, time-out, termination
     return new
 

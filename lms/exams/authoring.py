@@ -40,9 +40,13 @@ from lms.exams.models import (
 )
 from lms.extensions import db
 from lms.permissions import (
+    ALL,
+    EXAM_EDITORS,
     EXAM_MANAGERS,
     can_accommodate,
+    exams_in_scope_filter,
     organisations_in_scope_filter,
+    scope_paths,
     visible_users_filter,
 )
 
@@ -96,15 +100,18 @@ def get_exam(exam_id: int) -> Exam:
     return exam
 
 
-def exam_rows() -> list[tuple[Exam, int, int]]:
-    """Every exam with its number of sessions and of upcoming sessions: two queries."""
+def exam_rows(actor) -> list[tuple[Exam, int, int]]:
+    """The exams in ``actor``'s scope with their number of sessions and of upcoming
+    sessions: two queries."""
     now = utcnow()
     counts = {exam_id: (total, upcoming) for exam_id, total, upcoming in db.session.execute(
         sa.select(ExamSession.exam_id, sa.func.count(),
                   sa.func.sum(sa.case((ExamSession.ends_at > now, 1), else_=0)))
         .group_by(ExamSession.exam_id))}
-    exams = db.session.scalars(sa.select(Exam).order_by(
-        Exam.status == ExamStatus.ARCHIVED, Exam.code)).all()
+    exams = db.session.scalars(
+        sa.select(Exam).where(exams_in_scope_filter(actor))
+        .options(sa.orm.joinedload(Exam.organisation))
+        .order_by(Exam.status == ExamStatus.ARCHIVED, Exam.code)).all()
     return [(exam, *counts.get(exam.id, (0, 0))) for exam in exams]
 
 
@@ -147,7 +154,7 @@ def _settings(values: dict, *, current_required: list[str]) -> dict:
     return settings
 
 
-def create_exam(*, actor, code: str, **values) -> Exam:
+def create_exam(*, actor, code: str, organisation_id: int | None = None, **values) -> Exam:
     """A draft exam with no section yet. ``code`` is its permanent identifier."""
     code = (code or "").strip().lower()
     taken = db.session.scalar(sa.select(Exam.id).where(Exam.code == code)) is not None
@@ -157,12 +164,13 @@ def create_exam(*, actor, code: str, **values) -> Exam:
     except SetupInvalid as exc:
         problems += exc.problems
     _raise_if(problems)
-    exam = Exam(code=code, status=ExamStatus.DRAFT, sections=[],
+    exam = Exam(code=code, status=ExamStatus.DRAFT, sections=[], organisation_id=organisation_id,
                 created_by_id=getattr(actor, "id", None), **settings)
     db.session.add(exam)
     db.session.flush()
     audit.record("exam.created", actor=actor, obj=exam,
-                 after={"code": code, **{k: _plain(v) for k, v in settings.items()}})
+                 after={"code": code, "organisation_id": organisation_id,
+                        **{k: _plain(v) for k, v in settings.items()}})
     return exam
 
 
@@ -171,10 +179,11 @@ def _editable(exam: Exam) -> None:
         raise InvalidTransition("archived")
 
 
-def update_exam(exam: Exam, *, actor, **values) -> Exam:
+def update_exam(exam: Exam, *, actor, organisation_id: int | None = None, **values) -> Exam:
     """Change the settings; attempts already started keep what they froze."""
     _editable(exam)
     settings = _settings(values, current_required=list(exam.required_courses or []))
+    settings["organisation_id"] = organisation_id
     before = {name: _plain(getattr(exam, name)) for name in settings}
     for name, value in settings.items():
         setattr(exam, name, value)
@@ -505,6 +514,15 @@ def get_person(actor, user_id: int) -> User:
     if user is None or not can_accommodate(actor, user):
         raise NotFound()
     return user
+
+
+def owner_choices(actor) -> tuple[bool, list[Organisation]]:
+    """Who may run an exam ``actor`` writes: (whether the platform itself may — for
+    platform-wide roles only —, the organisations in their exam-editing scope)."""
+    platform = scope_paths(actor, *EXAM_EDITORS) is ALL
+    return platform, db.session.scalars(
+        sa.select(Organisation).where(organisations_in_scope_filter(actor, *EXAM_EDITORS))
+        .order_by(Organisation.path)).all()
 
 
 def group_choices(actor) -> list[Organisation]:

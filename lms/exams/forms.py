@@ -206,6 +206,11 @@ class ExamForm(FlaskForm):
     review_options = SelectMultipleField(_l("After release, candidates see"),
                                          choices=_choices(REVIEW_LABELS),
                                          validate_choice=False)
+    #: choices: the organisations in the author's scope (the view fills them)
+    organisation = SelectField(
+        _l("Run by"), choices=[],
+        description=_l("Officers of this organisation and those above it manage the exam's "
+                       "sessions, proctoring and results."))
 
     def values(self) -> dict:
         """The fields as `authoring.create_exam` / `update_exam` take them."""
@@ -228,7 +233,8 @@ class NewExamForm(ExamForm):
 
 def exam_form_data(exam) -> dict:
     review = exam.review_options or {}
-    return {"title": exam.title, "qualification": exam.qualification,
+    return {"organisation": str(exam.organisation_id or ""),
+            "title": exam.title, "qualification": exam.qualification,
             "description": exam.description, "duration_minutes": exam.duration_minutes,
             "pass_percent": exam.pass_percent, "attempts_allowed": exam.attempts_allowed,
             "cooldown_days": exam.cooldown_days,

@@ -19,7 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.accounts.models import User
+from lms.accounts.models import Organisation, User
 from lms.db_base import TimestampMixin, UTCDateTime, enum_column, utcnow
 from lms.domain.attempt_states import AttemptState
 from lms.extensions import db
@@ -93,7 +93,12 @@ class Exam(TimestampMixin, db.Model):
     #: what a candidate may see after release: {"score", "responses", "key", "explanations"}
     review_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: who runs the exam: officers whose scope holds it manage its sessions, proctoring
+    #: and results; None = the platform's own (platform-wide officers only)
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"),
+                                                        index=True)
 
+    organisation: Mapped[Organisation | None] = relationship()
     sessions: Mapped[list[ExamSession]] = relationship(
         back_populates="exam", order_by="ExamSession.starts_at")
 
@@ -195,6 +200,8 @@ class ExamAttempt(db.Model):
     #: denormalised from the clock for the sweep; stale while paused
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: submitted, timed_out or terminated: how it ended, whatever marking does later
+    ended_as: Mapped[str | None] = mapped_column(sa.String(16))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: entered the access code; at a test centre the proctor admits from here
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,13 +21,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.accounts import personal_data
-from lms.accounts.models import Role, User
+from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.audit.models import AuditEntry
 from lms.db_base import utcnow
 from lms.domain.attempt_states import IllegalTransition
 from lms.exams import attempts, integrity, messages, registration
 from lms.exams.models import (
+    Exam,
     ExamAnswer,
     ExamAttempt,
     ExamSession,
@@ -36,7 +37,13 @@ from lms.exams.models import (
     exam_session_proctors,
 )
 from lms.extensions import db
-from lms.permissions import has_role, require, require_proctor_session
+from lms.permissions import (
+    EXAM_MANAGERS,
+    can_manage_exam,
+    exams_in_scope_filter,
+    require,
+    require_proctor_session,
+)
 
 bp = Blueprint("proctor", __name__, url_prefix="/proctor")
 
@@ -44,10 +51,14 @@ bp = Blueprint("proctor", __name__, url_prefix="/proctor")
 @bp.get("/")
 @login_required
 def index():
-    query = sa.select(ExamSession).order_by(ExamSession.starts_at.desc())
-    if not has_role(current_user, Role.OFFICER, Role.ADMIN):
-        query = query.join(exam_session_proctors).where(
-            exam_session_proctors.c.user_id == current_user.id)
+    """The sessions the user proctors, and those of the exams they manage."""
+    proctoring = sa.select(exam_session_proctors.c.session_id).where(
+        exam_session_proctors.c.user_id == current_user.id)
+    managed = sa.select(Exam.id).where(exams_in_scope_filter(current_user, *EXAM_MANAGERS))
+    query = (sa.select(ExamSession)
+             .where(sa.or_(ExamSession.id.in_(proctoring), ExamSession.exam_id.in_(managed)))
+             .options(sa.orm.joinedload(ExamSession.exam))
+             .order_by(ExamSession.starts_at.desc()))
     sessions = db.session.scalars(query.limit(100)).all()
     return render_template("proctor/index.html", sessions=sessions, now=utcnow())
 
@@ -108,7 +119,7 @@ def live_rows(session: ExamSession) -> list[dict]:
         sa.select(Snapshot.attempt_id, sa.func.max(Snapshot.id))
         .join(ExamAttempt, ExamAttempt.id == Snapshot.attempt_id)
         .where(ExamAttempt.session_id == session.id).group_by(Snapshot.attempt_id)).all())
-    return [{"id": a.id, "name": name, "state": a.state.value,
+    return [{"id": a.id, "name": name, "state": a.state.value, "ended": a.ended_as,
              "flags": [f.code for f in flags.get(a.id, [])],
              "snapshot": latest.get(a.id),
              "snapshot_url": url_for("proctor.snapshot_image", snapshot_id=latest[a.id])
@@ -194,7 +205,7 @@ def timeline(attempt_id: int):
         "proctor/timeline.html", attempt=attempt, events=events, snapshots=snapshots,
         actions=actions, flags=integrity.flags_for([attempt], now).get(attempt.id, []),
         remaining=attempts.remaining_seconds(attempt, now) if attempt.started_at else None,
-        can_review=has_role(current_user, Role.OFFICER, Role.ADMIN))
+        can_review=can_manage_exam(current_user, attempt.exam))
 
 
 @bp.get("/snapshots/<int:snapshot_id>")
@@ -235,7 +246,7 @@ def review(attempt_id: int):
     attempt = db.session.get(ExamAttempt, attempt_id)
     if attempt is None:
         abort(404)
-    require(has_role(current_user, Role.OFFICER, Role.ADMIN))
+    require(can_manage_exam(current_user, attempt.exam))
     _decide(lambda: integrity.review(attempt, current_user, request.form.get("decision", ""),
                                      request.form.get("reason", ""), utcnow()),
             _("Review decision recorded."))

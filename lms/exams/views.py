@@ -269,7 +269,10 @@ def _attempt_of_login(lock: bool) -> sa.Select:
 
 
 def _state_json(attempt: ExamAttempt, now, **extra):
-    return {"state": attempt.state.value, "remaining": attempts.remaining_seconds(attempt, now)
+    """``ended``: how a finished attempt ended (submitted, timed_out, terminated), which
+    stays true when marking moves its ``state`` on to graded or released."""
+    return {"state": attempt.state.value, "ended": attempt.ended_as,
+            "remaining": attempts.remaining_seconds(attempt, now)
             if attempt.started_at else None, **extra}
 
 
@@ -400,6 +403,6 @@ def submit(attempt_id: int):
         return redirect(url_for(".attempt", attempt_id=attempt_id))
     db.session.commit()
     if request.is_json:
-        return jsonify(state=attempt.state.value, next=url_for(".attempt",
-                                                               attempt_id=attempt_id))
+        return jsonify(state=attempt.state.value, ended=attempt.ended_as,
+                       next=url_for(".attempt", attempt_id=attempt_id))
     return redirect(url_for(".attempt", attempt_id=attempt_id))

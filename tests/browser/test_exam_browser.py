@@ -372,11 +372,11 @@ def test_offline_across_the_deadline_the_server_closes_and_nothing_is_resent(new
     notice = page.locator("#exam-notice")
     expect(notice).to_have_attribute("data-kind", "time_up")
     expect(notice).to_have_text(texts(page)["time_up"])
-    expect(page.locator("[data-state=timed_out]")).to_be_visible()  # the attempt page
+    expect(page.locator("[data-ended=timed_out]")).to_be_visible()  # the attempt page
     assert not [url for url in posts if url.endswith("/submit")]
     assert stored(live_server, attempt_id) == {0: ANSWERS[0]}  # what was acknowledged
     row = attempt_row(live_server, attempt_id)
-    assert row.state == S.TIMED_OUT and row.finished_at == row.deadline_at
+    assert row.ended_as == S.TIMED_OUT and row.finished_at == row.deadline_at
     assert local_ledger(page, attempt_id) is None  # no answers left behind on the device
 
 
@@ -473,9 +473,9 @@ def test_hand_in_lists_the_unanswered_and_happens_once(new_page, live_server):
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#exam-submit").click()
-    expect(page.locator("[data-state=submitted]")).to_be_visible()
+    expect(page.locator("[data-ended=submitted]")).to_be_visible()
     first = attempt_row(live_server, attempt_id)
-    assert first.state == S.SUBMITTED
+    assert first.ended_as == S.SUBMITTED
     assert local_ledger(page, attempt_id) is None
 
     # back to the exam: the page is gone; a second hand-in changes nothing
@@ -485,7 +485,7 @@ def test_hand_in_lists_the_unanswered_and_happens_once(new_page, live_server):
     again = page.request.post(f"/exams/attempts/{attempt_id}/submit", headers={
         "X-CSRFToken": csrf, "Accept": "application/json"},
         data={"saves": [{"slot": 1, "seq": 9, "response": ANSWERS[1]}]})
-    assert again.status == 200 and again.json()["state"] == "submitted"
+    assert again.status == 200 and again.json()["ended"] == "submitted"
     assert attempt_row(live_server, attempt_id).finished_at == first.finished_at
     assert stored(live_server, attempt_id) == {0: ANSWERS[0], 2: ANSWERS[2]}
     with live_server.app.app_context():

@@ -15,10 +15,8 @@ from tests.faults.harness import GRACE_SECONDS, Candidate, LiveServer, in_parall
 def make_server(app, database_url, tmp_path):
     """Build (and start) `LiveServer`s on the test database; stopped after the test,
     before the tables are emptied. The test's own app (which runs the sweep) gets
-    the server's grace, and like the server does not mark (these tests watch how
-    attempts finish)."""
+    the server's grace."""
     app.config["EXAM_SAVE_GRACE_SECONDS"] = GRACE_SECONDS
-    app.config["GRADING_AUTO_MARK"] = False
     servers = []
 
     def build(**kwargs) -> LiveServer:
@@ -44,7 +42,6 @@ def server(_shared_server, app) -> LiveServer:
     """A live server shared by the tests that do not kill it (a start costs seconds);
     started again if a test left it down. Tests that kill take `own_server`."""
     app.config["EXAM_SAVE_GRACE_SECONDS"] = GRACE_SECONDS
-    app.config["GRADING_AUTO_MARK"] = False
     if _shared_server.process is None or _shared_server.process.poll() is not None:
         _shared_server.process = None
         _shared_server.start()

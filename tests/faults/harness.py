@@ -298,7 +298,7 @@ class Candidate:
         except httpx.TransportError:
             self._record(saves, set())
             raise
-        ok = response.status_code == 200 and response.json().get("state") == "submitted"
+        ok = response.status_code == 200 and response.json().get("ended") == "submitted"
         self._record(saves, {(s["slot"], s["seq"]) for s in saves} if ok else set())
         return response
 

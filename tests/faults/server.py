@@ -40,9 +40,6 @@ class FaultServerConfig(Config):
     SECRET_KEY = "fault-test-secret-key-not-for-production"
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False
-    # these tests watch how attempts finish (submitted, timed out); marking would move
-    # them on to graded at once (tests/services/test_marking.py covers it)
-    GRADING_AUTO_MARK = False
 
 
 def _fault() -> str:

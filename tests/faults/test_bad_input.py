@@ -5,7 +5,6 @@ with a 4xx — never a 500 — and leaves the answers as they were."""
 from __future__ import annotations
 
 import json
-import re
 
 import sqlalchemy as sa
 
@@ -162,17 +161,17 @@ def test_an_empty_exam_at_the_deadline_is_handed_in_with_nothing_answered(server
     set_time_left([blank.attempt_id], -1)  # in the grace
     set_time_left([gone.attempt_id], -3)
     response = blank.submit()
-    assert response.status_code == 200 and response.json()["state"] == "submitted"
+    assert response.status_code == 200 and response.json()["ended"] == "submitted"
     assert _sweep().timed_out == 1
-    for candidate, state in ((blank, S.SUBMITTED), (gone, S.TIMED_OUT)):
+    for candidate, ending in ((blank, S.SUBMITTED), (gone, S.TIMED_OUT)):
         attempt = fresh_attempt(candidate.attempt_id)
-        assert attempt.state == state and stored_answers(attempt.id) == {}
+        assert attempt.ended_as == ending and stored_answers(attempt.id) == {}
         assert_clean(candidate)
         assert candidate.page().status_code == 200
     desk = Candidate(server, proctor.email)
     desk.login()
     rows = desk.http.get(f"/proctor/sessions/{sitting.session_id}/live.json").json()["rows"]
-    assert sorted((r["state"], r["answered"]) for r in rows) == [("submitted", 0),
+    assert sorted((r["ended"], r["answered"]) for r in rows) == [("submitted", 0),
                                                                 ("timed_out", 0)]
     assert not server.errors_logged()
 
@@ -198,7 +197,7 @@ def test_extra_fields_cannot_set_state_score_deadline_or_owner(server, make_sitt
     assert {k: v.value for k, v in stored_answers(alice.attempt_id).items()} == {
         "0": {"s0": ["a"]}}
     assert stored_answers(bob.attempt_id) == {}
-    assert alice.submit().json()["state"] == "submitted"
+    assert alice.submit().json()["ended"] == "submitted"
     assert_clean(alice)
 
 
@@ -219,10 +218,10 @@ def test_after_deadline_and_grace_forged_client_time_changes_nothing(server, mak
     assert response.status_code == 409 and response.json()["error"] == "time_up"
     alice._record([save], set())
     late = alice.submit([alice.next_save(2, "too late")])
-    assert late.json()["state"] == "timed_out"
+    assert late.json()["ended"] == "timed_out"
     attempt = fresh_attempt(alice.attempt_id)
-    assert attempt.state == S.TIMED_OUT and attempt.finished_at == deadline
+    assert attempt.ended_as == S.TIMED_OUT and attempt.finished_at == deadline
     assert set(stored_answers(alice.attempt_id)) == {"0"}
     assert_clean(alice)
     page = alice.page().text
-    assert re.search(r'data-state="timed_out"', page)
+    assert 'data-ended="timed_out"' in page

@@ -66,7 +66,7 @@ def test_an_autosave_killed_mid_request_is_retried_until_acknowledged(own_server
     stored = stored_answers(alice.attempt_id)
     assert {k: (v.sequence, v.value) for k, v in stored.items()} == {
         "0": (2, {"s0": ["second"]}), "1": (1, {"s1": ["other"]})}  # applied once
-    assert alice.submit().json()["state"] == "submitted"
+    assert alice.submit().json()["ended"] == "submitted"
     assert_clean(alice)
 
 
@@ -87,14 +87,14 @@ def test_a_submit_killed_mid_request_finalises_exactly_once(own_server, make_sit
         assert attempt.state == S.IN_PROGRESS and finalisations(attempt.id) == 0
         assert set(stored_answers(attempt.id)) == {"0"}
     else:
-        assert attempt.state == S.SUBMITTED and finalisations(attempt.id) == 1
+        assert attempt.ended_as == S.SUBMITTED and finalisations(attempt.id) == 1
         assert set(stored_answers(attempt.id)) == {"0", "1"}
     server.start()
     response = retried.result(timeout=60)
-    assert response.status_code == 200 and response.json()["state"] == "submitted"
+    assert response.status_code == 200 and response.json()["ended"] == "submitted"
     again = alice.submit(last)  # a further retry changes nothing
-    assert again.status_code == 200 and again.json()["state"] == "submitted"
-    assert fresh_attempt(alice.attempt_id).state == S.SUBMITTED
+    assert again.status_code == 200 and again.json()["ended"] == "submitted"
+    assert fresh_attempt(alice.attempt_id).ended_as == S.SUBMITTED
     assert_clean(alice)
 
 
@@ -127,7 +127,7 @@ def test_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(own_server, m
     assert server.starts == 3 and all(counts)
     unacked_tries = sum(not s.acknowledged for c in people for s in c.sent)
     for candidate in people:
-        assert candidate.submit().json()["state"] == "submitted"
+        assert candidate.submit().json()["ended"] == "submitted"
         assert_clean(candidate)
     assert unacked_tries > 0  # some saves really were cut off by a kill
 
@@ -184,7 +184,7 @@ def test_the_submit_succeeds_and_the_receipt_waits_while_mail_is_down(make_serve
     [alice] = sitting.begin()
     alice.save_until_acked([alice.next_save(0, "a")])
     response = alice.submit([alice.next_save(1, "b")])
-    assert response.status_code == 200 and response.json()["state"] == "submitted"
+    assert response.status_code == 200 and response.json()["ended"] == "submitted"
     assert_clean(alice)
     db.session.rollback()
     [receipt] = db.session.scalars(sa.select(OutboxMessage)).all()

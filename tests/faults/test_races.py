@@ -70,19 +70,19 @@ def test_everyone_hands_in_during_the_final_seconds_and_the_sweep_closes_the_res
 
     submitters, walkers = people[:7], people[7:]
     responses = in_parallel([lambda c=c: last_minute(c) for c in submitters])
-    assert [r.json()["state"] for r in responses] == ["submitted"] * 7
+    assert [r.json()["ended"] for r in responses] == ["submitted"] * 7
     while utcnow() <= deadline + GRACE:
         time.sleep(0.1)
     result = _sweep()
     assert result.timed_out == 3
     for candidate in submitters:
         attempt = fresh_attempt(candidate.attempt_id)
-        assert attempt.state == S.SUBMITTED and attempt.finished_at <= deadline + GRACE
+        assert attempt.ended_as == S.SUBMITTED and attempt.finished_at <= deadline + GRACE
         assert set(stored_answers(attempt.id)) == {"0", "1"}
         assert_clean(candidate)
     for candidate in walkers:  # what they saved counts though they never came back
         attempt = fresh_attempt(candidate.attempt_id)
-        assert attempt.state == S.TIMED_OUT
+        assert attempt.ended_as == S.TIMED_OUT
         assert abs(attempt.finished_at - deadline) < timedelta(seconds=1)
         assert_clean(candidate)
     assert set(stored_answers(walkers[0].attempt_id)) == {"0"}
@@ -107,7 +107,7 @@ def test_ten_concurrent_submits_finalise_once(server, make_sitting):
     counter = iter(tabs)
     responses = barrier_calls(lambda: next(counter).submit(final), 10)
     assert {r.status_code for r in responses} <= {200, 409}
-    assert all(r.json()["state"] == "submitted" for r in responses)
+    assert all(r.json()["ended"] == "submitted" for r in responses)
     assert finalisations(alice.attempt_id) == 1
     assert audit_actions(alice.attempt_id).count("exam_attempt.submitted") == 1
     assert_clean(alice)
@@ -125,7 +125,7 @@ def test_an_autosave_in_flight_when_the_submit_lands_is_never_written_after_it(
     late_tab = alice.tab()
     saving = in_background(lambda: late_tab.save(2, "in flight", fault="delay-answers:1.5"))
     time.sleep(0.5)  # the autosave is now inside its request
-    assert alice.submit([alice.next_save(1, "b")]).json()["state"] == "submitted"
+    assert alice.submit([alice.next_save(1, "b")]).json()["ended"] == "submitted"
     at_hand_in = answer_rows(alice.attempt_id)
     response = saving.result(timeout=30)
     assert response.status_code in (200, 409)
@@ -146,7 +146,7 @@ def test_an_autosave_arriving_while_the_submit_is_in_flight_is_kept_or_refused(
                                                     fault="delay-finalise:1.5"))
     time.sleep(0.5)
     save = other_tab.save(1, "meanwhile")
-    assert submitting.result(timeout=30).json()["state"] == "submitted"
+    assert submitting.result(timeout=30).json()["ended"] == "submitted"
     assert save.status_code in (200, 409)
     assert ("1" in stored_answers(alice.attempt_id)) == (save.status_code == 200)
     assert_clean(alice)
@@ -212,7 +212,7 @@ def test_a_second_device_is_blocked_and_logged_until_the_proctor_unlocks(server,
     phone._seq.update(laptop._seq)
     assert phone.save(1, "phone").status_code == 200
     assert laptop.save(0, "laptop again").json()["error"] == "other_device"
-    assert phone.submit().json()["state"] == "submitted"
+    assert phone.submit().json()["ended"] == "submitted"
     actions = audit_actions(laptop.attempt_id)
     assert actions.count("exam_attempt.device_unlocked") == 1
     from lms.audit.models import AuditEntry
@@ -239,19 +239,19 @@ def test_the_sweep_and_a_late_submit_make_one_transition(server, make_sitting):
     time.sleep(1.5)  # both submits hold their attempt, about to change its state
     swept = _sweep()
     late = returning.submit([returning.next_save(1, "too late")])
-    assert late.status_code in (200, 409) and late.json()["state"] == "timed_out"
+    assert late.status_code in (200, 409) and late.json()["ended"] == "timed_out"
     states = {}
     for candidate, response in ((within_grace, first.result(timeout=30)),
                                 (overdue, second.result(timeout=30)), (returning, late)):
         assert response.status_code in (200, 409), response.text
         attempt = fresh_attempt(candidate.attempt_id)
-        assert response.json()["state"] == attempt.state  # the candidate is told the truth
-        states[candidate] = attempt.state
+        assert response.json()["ended"] == attempt.ended_as  # the candidate is told the truth
+        states[candidate] = attempt.ended_as
         deadline = deadlines[attempt.id]
-        if attempt.state == S.TIMED_OUT:
+        if attempt.ended_as == S.TIMED_OUT:
             assert abs(attempt.finished_at - deadline) < timedelta(seconds=1)
         else:
-            assert attempt.state == S.SUBMITTED and attempt.finished_at <= deadline + GRACE
+            assert attempt.ended_as == S.SUBMITTED and attempt.finished_at <= deadline + GRACE
         assert_clean(candidate)
     assert states[overdue] == states[returning] == S.TIMED_OUT
     assert 1 <= swept.timed_out <= 3  # the returning candidate's, at least

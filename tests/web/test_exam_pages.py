@@ -68,10 +68,11 @@ def test_a_candidate_books_checks_in_answers_and_hands_in(client):
     assert response.json["acked"] == [{"slot": 0, "seq": 1}]
     assert 0 < response.json["remaining"] <= 30 * 60
     response = client.post(f"/exams/attempts/{attempt.id}/submit", json=saves((1, 1, "b")))
-    assert response.status_code == 200 and response.json["state"] == "submitted"
+    assert response.status_code == 200 and response.json["ended"] == "submitted"
     again = client.post(f"/exams/attempts/{attempt.id}/submit", json={"saves": []})
     # idempotent; marked since the first hand-in was answered
-    assert again.status_code == 200 and again.json["state"] == "graded"
+    assert again.status_code == 200 and again.json["ended"] == "submitted"
+    assert again.json["state"] == "graded"
     stored = {a.slot: a.response for a in db.session.scalars(sa.select(ExamAnswer))}
     assert stored == {0: {"s0": ["a"]}, 1: {"s1": ["b"]}}
     late = client.post(f"/exams/attempts/{attempt.id}/answers", json=saves((2, 1, "c")))
