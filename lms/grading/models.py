@@ -109,6 +109,8 @@ class EssayClaim(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "slot", "round"),
         sa.Index("ix_essay_claims_marker", "marker_id"),
+        # ids are never reused (the marking page's URL), on SQLite too
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

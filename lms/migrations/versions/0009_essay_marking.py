@@ -30,7 +30,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['attempt_id'], ['exam_attempts.id'], name=op.f('fk_essay_claims_attempt_id_exam_attempts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['marker_id'], ['users.id'], name=op.f('fk_essay_claims_marker_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_essay_claims')),
-    sa.UniqueConstraint('attempt_id', 'slot', 'round', name=op.f('uq_essay_claims_attempt_id_slot_round'))
+    sa.UniqueConstraint('attempt_id', 'slot', 'round', name=op.f('uq_essay_claims_attempt_id_slot_round')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('essay_claims', schema=None) as batch_op:
         batch_op.create_index('ix_essay_claims_marker', ['marker_id'], unique=False)
