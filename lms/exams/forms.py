@@ -213,7 +213,7 @@ class ExamForm(FlaskForm):
         description=_l("When their marks differ by more than the tolerance, a third marker "
                        "reconciles; otherwise the essay gets the mean of the two."))
     marking_tolerance_percent = DecimalField(
-        _l("Tolerance between the two marks (% of the essay's points)"), places=None,
+        _l("Tolerance between the two marks, in percent of the essay's points"), places=None,
         validators=[Optional()], render_kw={"inputmode": "decimal"},
         description=_l("e.g. 10: two marks of a 20-point essay agree when they are at most "
                        "2 points apart. Empty: 10."))

@@ -279,3 +279,45 @@ def test_the_exam_settings_carry_the_marking_rules(client):
     db.session.expire_all()
     saved = db.session.get(Exam, exam.id)
     assert (saved.double_marking, saved.marking_tolerance_percent) == (False, D("10.00"))
+
+
+def test_a_case_study_page_shows_the_scenario_and_its_essay_part(client, candidate_org):
+    from lms.exams import attempts, registration
+    from tests.exam_factories import make_exam, ready_candidate
+    from tests.practice_factories import add_question, make_bank
+    from tests.unit import item_samples as samples
+
+    cases = make_bank()
+    add_question(cases, samples.case_study())
+    exam = make_exam(bank=cases, shuffle_items=False, sections=[
+        {"key": "case", "title": "案例", "count": 1, "points": "17",
+         "filter": {"banks": [cases.code]}}])
+    session = make_session(exam)
+    now = essays.utcnow()
+    attempt = registration.book(ready_candidate(org=candidate_org, name=CANDIDATE_NAME),
+                                session, now)
+    attempts.check_in(attempt, session.access_code, now)
+    token = attempts.start(attempt, now)
+    attempts.submit(attempt, token, [attempts.Save(0, 1, {
+        "s0.q1": ["b"], "s0.q4": ["集体协商是工会的法定职责。"]})], now)
+    db.session.commit()
+    login(client, make_user(Role.TRAINER))
+    url = claim_url(client.post("/marking/next"))
+    html = page(client.get(url))
+    assert "某公司拒绝与工会进行集体协商" in html and "集体协商是工会的法定职责。" in html
+    assert 'name="m-q4-law"' in html and "Parts scored automatically" in html
+    for secret in identity_of(attempt):
+        assert secret not in html
+    response = post_marks(client, url, {"m-q4-law": "4", "m-q4-practice": "4",
+                                        "m-q4-writing": "9", "then": "queue"})
+    assert response.status_code == 422
+    assert "The mark for “表达” must be between 0 and 2." in page(response)
+    response = post_marks(client, url, {"m-q4-law": "4", "m-q4-practice": "4",
+                                        "m-q4-writing": "2", "c-q4-law": "好",
+                                        "then": "queue"})
+    assert response.status_code == 302
+    row = db.session.get(ItemScore, (attempt.id, 0))
+    assert row.status == "manual" and row.detail["parts"][3]["score"] == "10.00"
+    stored = db.session.scalar(sa.select(EssayMark))
+    assert stored.marks == {"q4": {"law": "4.00", "practice": "4.00", "writing": "2.00"}}
+    assert stored.comments["q4"]["law"] == "好"
