@@ -24,7 +24,7 @@ from lms.exams.models import (
     IntegrityEvent,
     Snapshot,
 )
-from lms.grading.models import ExamResult, ItemScore
+from lms.grading.models import EssayClaim, EssayMark, ExamResult, ItemScore
 from lms.notifications.models import OutboxMessage
 from lms.questions.models import (
     Category,
@@ -47,6 +47,8 @@ __all__ = [
     "CourseVersion",
     "CreditEntry",
     "Enrollment",
+    "EssayClaim",
+    "EssayMark",
     "Exam",
     "ExamAnswer",
     "ExamAttempt",

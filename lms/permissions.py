@@ -29,6 +29,7 @@ __all__ = [
     "can_manage_exams",
     "can_manage_organisation",
     "can_manage_users",
+    "can_mark_essays",
     "can_review_question",
     "can_study",
     "can_view_audit_log",
@@ -49,6 +50,7 @@ __all__ = [
     "require_manage_exams",
     "require_manage_organisation",
     "require_manage_users",
+    "require_mark_essays",
     "require_review_question",
     "require_study",
     "require_view_audit_log",
@@ -301,6 +303,38 @@ def can_proctor_session(actor, session) -> bool:
     return has_role(actor, Role.PROCTOR) and any(p.id == actor.id for p in session.proctors)
 
 
+# -- essay marking ---------------------------------------------------------------
+#
+# Trainers, officers and administrators mark essays blind. A platform-wide role
+# reaches every candidate; a role scoped to an organisation reaches the candidates
+# of that organisation's subtree. (An exam may also keep markers from the candidates
+# of their own organisation: `lms.grading.essays` applies that per exam.)
+
+MARKERS = (Role.TRAINER, Role.OFFICER, Role.ADMIN)
+
+
+def can_mark_essays(actor) -> bool:
+    """The essay-marking queue: trainers, officers and administrators."""
+    return has_role(actor, *MARKERS)
+
+
+def can_mark_candidate(actor, candidate: User) -> bool:
+    """Whether ``candidate``'s answers lie within the marker's scope."""
+    return can_mark_essays(actor) and _within(scope_paths(actor, *MARKERS),
+                                              candidate.organisation)
+
+
+def markable_candidates_filter(actor):
+    """A WHERE clause on `User` (the candidate) for the answers ``actor`` may mark."""
+    paths = scope_paths(actor, *MARKERS)
+    if paths is ALL:
+        return sa.true()
+    if not paths:
+        return sa.false()
+    return User.organisation_id.in_(sa.select(Organisation.id).where(
+        sa.or_(*(Organisation.path.startswith(p) for p in paths))))
+
+
 def require(allowed: bool) -> None:
     """Raise `PermissionDenied` unless ``allowed``: ``require(can_view_user(me, u))``."""
     if not allowed:
@@ -353,6 +387,7 @@ require_edit_exam_definitions = _requiring(can_edit_exam_definitions)
 require_manage_exam = _requiring(can_manage_exam)
 require_edit_exam_definition = _requiring(can_edit_exam_definition)
 require_accommodate = _requiring(can_accommodate)
+require_mark_essays = _requiring(can_mark_essays)
 require_assign_course_to_user = _requiring(can_assign_course_to_user)
 
 #: Exposed to templates as globals.
@@ -371,5 +406,6 @@ TEMPLATE_GLOBALS = {
     "can_manage_exams": can_manage_exams,
     "can_edit_exam_definitions": can_edit_exam_definitions,
     "can_manage_exam": can_manage_exam,
+    "can_mark_essays": can_mark_essays,
     "Role": Role,
 }

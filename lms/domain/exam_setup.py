@@ -72,6 +72,17 @@ def check_settings(*, title: str, duration_minutes: int | None, pass_percent,
     return problems
 
 
+def check_marking(*, tolerance_percent) -> list[Problem]:
+    """Essay marking: the tolerance between two marks is 0–100 % of the essay's points."""
+    try:
+        value = Decimal(str(tolerance_percent))
+    except (InvalidOperation, ValueError):
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value <= 100:
+        return [Problem("marking_tolerance_percent", "range")]
+    return []
+
+
 def section_dict(*, key: str, title: str, count: int | None, points, min_percent=None,
                  banks=(), domains=(), types=(), tags=(), difficulties=(),
                  category: str = "") -> tuple[dict, list[Problem]]:

@@ -55,7 +55,8 @@ ZERO = Decimal("0.00")
 class SlotStatus(StrEnum):
     AUTO = "auto"  #: scored by the machine; final
     PENDING_MANUAL = "pending_manual"  #: waits for a marker (essay) or a fixed key
-    #: later issues add: manual (marked by a trainer), regraded
+    MANUAL = "manual"  #: marked by a person (essay marking: `lms.domain.essay_marking`)
+    #: later issues add: regraded
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,11 @@ SETTINGS = ("title", "qualification", "description", "duration_minutes", "pass_p
             "attempts_allowed", "cooldown_days", "required_courses", "navigation", "layout",
             "shuffle_items", "shuffle_options", "proctoring", "webcam_required",
             "snapshot_interval_seconds", "fullscreen_required", "block_copy_paste",
-            "focus_loss_limit", "release", "review_options")
+            "focus_loss_limit", "release", "review_options", "double_marking",
+            "marking_tolerance_percent", "exclude_own_organisation")
+#: essay-marking settings a caller may leave out (the exam keeps or gets these)
+MARKING_DEFAULTS = {"double_marking": False, "marking_tolerance_percent": Decimal(10),
+                    "exclude_own_organisation": False}
 
 
 def get_exam(exam_id: int) -> Exam:
@@ -131,6 +135,9 @@ def _settings(values: dict, *, current_required: list[str]) -> dict:
         proctoring=values["proctoring"],
         snapshot_interval_seconds=values["snapshot_interval_seconds"],
         focus_loss_limit=values["focus_loss_limit"])
+    values = {**MARKING_DEFAULTS, **{k: v for k, v in values.items()
+                                     if not (k in MARKING_DEFAULTS and v is None)}}
+    problems += exam_setup.check_marking(tolerance_percent=values["marking_tolerance_percent"])
     for name, kind in ENUM_FIELDS.items():
         if values[name] not in kind._value2member_map_:
             problems.append(Problem(name, "invalid"))
@@ -146,6 +153,10 @@ def _settings(values: dict, *, current_required: list[str]) -> dict:
     settings["description"] = (values["description"] or "").strip()
     settings["pass_percent"] = Decimal(str(values["pass_percent"])).quantize(Decimal("0.01"))
     settings["required_courses"] = wanted
+    settings["double_marking"] = bool(values["double_marking"])
+    settings["exclude_own_organisation"] = bool(values["exclude_own_organisation"])
+    settings["marking_tolerance_percent"] = Decimal(
+        str(values["marking_tolerance_percent"])).quantize(Decimal("0.01"))
     settings["review_options"] = {key: key in (values["review_options"] or ())
                                   for key in exam_setup.REVIEW_KEYS}
     if not values["webcam_required"]:  # keep the stored interval valid when unused

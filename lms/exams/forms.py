@@ -81,6 +81,8 @@ ERROR_MESSAGES = {
     ("layout", "invalid"): _l("Choose a value from the list."),
     ("proctoring", "invalid"): _l("Choose a value from the list."),
     ("release", "invalid"): _l("Choose a value from the list."),
+    ("marking_tolerance_percent", "range"): _l("The tolerance is a percentage from 0 to "
+                                               "100 of the essay's points."),
     ("count", "range"): _l("A section has between %(min)s and %(max)s questions."),
     ("count", "short_published"): _l("The exam is published, and with this filter the "
                                      "section finds only %(available)s approved questions "
@@ -211,6 +213,17 @@ class ExamForm(FlaskForm):
         _l("Run by"), choices=[],
         description=_l("Officers of this organisation and those above it manage the exam's "
                        "sessions, proctoring and results."))
+    double_marking = BooleanField(
+        _l("Double marking: two markers mark each essay independently"),
+        description=_l("When their marks differ by more than the tolerance, a third marker "
+                       "reconciles; otherwise the essay gets the mean of the two."))
+    marking_tolerance_percent = DecimalField(
+        _l("Tolerance between the two marks, in percent of the essay's points"), places=None,
+        validators=[Optional()], render_kw={"inputmode": "decimal"},
+        description=_l("e.g. 10: two marks of a 20-point essay agree when they are at most "
+                       "2 points apart. Empty: 10."))
+    exclude_own_organisation = BooleanField(
+        _l("Markers never mark candidates of their own organisation"))
 
     def values(self) -> dict:
         """The fields as `authoring.create_exam` / `update_exam` take them."""
@@ -219,7 +232,8 @@ class ExamForm(FlaskForm):
             "attempts_allowed", "cooldown_days", "required_courses", "navigation", "layout",
             "shuffle_items", "shuffle_options", "proctoring", "webcam_required",
             "snapshot_interval_seconds", "fullscreen_required", "block_copy_paste",
-            "focus_loss_limit", "release", "review_options")}
+            "focus_loss_limit", "release", "review_options", "double_marking",
+            "marking_tolerance_percent", "exclude_own_organisation")}
 
 
 class NewExamForm(ExamForm):
@@ -246,7 +260,10 @@ def exam_form_data(exam) -> dict:
             "fullscreen_required": exam.fullscreen_required,
             "block_copy_paste": exam.block_copy_paste,
             "focus_loss_limit": exam.focus_loss_limit, "release": exam.release.value,
-            "review_options": [k for k, shown in review.items() if shown]}
+            "review_options": [k for k, shown in review.items() if shown],
+            "double_marking": exam.double_marking,
+            "marking_tolerance_percent": exam.marking_tolerance_percent,
+            "exclude_own_organisation": exam.exclude_own_organisation}
 
 
 NEW_EXAM_DEFAULTS = {"duration_minutes": 90, "pass_percent": 60, "attempts_allowed": 3,
@@ -254,7 +271,7 @@ NEW_EXAM_DEFAULTS = {"duration_minutes": 90, "pass_percent": 60, "attempts_allow
                      "shuffle_items": True, "shuffle_options": True, "proctoring": "online",
                      "webcam_required": True, "snapshot_interval_seconds": 60,
                      "block_copy_paste": True, "focus_loss_limit": 5, "release": "review",
-                     "review_options": ["score"]}
+                     "review_options": ["score"], "marking_tolerance_percent": 10}
 
 
 class SectionForm(FlaskForm):

@@ -92,6 +92,15 @@ class Exam(TimestampMixin, db.Model):
     release: Mapped[Release] = mapped_column(enum_column(Release), default=Release.REVIEW)
     #: what a candidate may see after release: {"score", "responses", "key", "explanations"}
     review_options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # essay marking (lms.domain.essay_marking): two independent marks per essay, which
+    # agree within ``marking_tolerance_percent`` % of the essay's points, else a third
+    # marker reconciles; and whether markers are kept from their own organisation's
+    # candidates (their organisation and every one below it)
+    double_marking: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    marking_tolerance_percent: Mapped[Decimal] = mapped_column(
+        sa.Numeric(5, 2), default=Decimal(10), server_default="10")
+    exclude_own_organisation: Mapped[bool] = mapped_column(default=False,
+                                                           server_default=sa.false())
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: who runs the exam: officers whose scope holds it manage its sessions, proctoring
     #: and results; None = the platform's own (platform-wide officers only)

@@ -123,6 +123,16 @@ def mark_attempts(attempt_ids: Iterable[int], *, now: datetime | None = None) ->
     return marked
 
 
+def finish_grading(attempt_ids: list[int], immediate: set[int]) -> tuple[set[int], set[int]]:
+    """GRADE the attempts of ``attempt_ids`` still waiting for it, then RELEASE those of
+    them in ``immediate`` (their exam releases at once), as marking does: guarded
+    UPDATEs. For essay marking, once an attempt's last mark is final. Returns the ids
+    graded and the ids released."""
+    graded = _apply_many(sorted(attempt_ids), E.GRADE, FINISHED_UNGRADED)
+    released = _apply_many(sorted(graded & immediate), E.RELEASE, (S.GRADED,))
+    return graded, released
+
+
 def pending_ids(limit: int = BATCH) -> list[int]:
     """Finished attempts that have no result yet (a lost task, a marking that failed)."""
     return list(db.session.scalars(

@@ -70,4 +70,56 @@ class ItemScore(db.Model):
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-__all__ = ["ExamResult", "ItemScore"]
+class EssayMark(db.Model):
+    """One marker's rubric marks for one essay slot (an essay, or a case study's essay
+    parts) of an attempt. ``round`` is first | second | reconcile (see
+    `lms.domain.essay_marking`); a marker gives at most one mark per slot, and each
+    round of a slot is given once — both enforced by the database."""
+
+    __tablename__ = "essay_marks"
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "slot", "marker_id"),
+        sa.UniqueConstraint("attempt_id", "slot", "round"),
+        sa.Index("ix_essay_marks_marker", "marker_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exam_attempts.id", ondelete="CASCADE"))
+    slot: Mapped[int]
+    marker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    round: Mapped[str] = mapped_column(sa.String(16))
+    #: criterion id → mark as a string ("2.50"); a case study: sub-item id → {criterion: mark}
+    marks: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: same keys as ``marks``, the marker's comment per criterion ("" when none)
+    comments: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: the mark in the paper's points (auto-scored parts of a case study included)
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EssayClaim(db.Model):
+    """A marker's short hold on one round of one slot, so two markers do not write the
+    same mark at once. Unique per (attempt, slot, round): the INSERT that wins owns it;
+    an expired claim is taken over by a guarded UPDATE (``WHERE expires_at <= now``).
+    The marking page is addressed by the claim's id, never by the attempt."""
+
+    __tablename__ = "essay_claims"
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "slot", "round"),
+        sa.Index("ix_essay_claims_marker", "marker_id"),
+        # ids are never reused (the marking page's URL), on SQLite too
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exam_attempts.id", ondelete="CASCADE"))
+    slot: Mapped[int]
+    round: Mapped[str] = mapped_column(sa.String(16))
+    marker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+__all__ = ["EssayClaim", "EssayMark", "ExamResult", "ItemScore"]
