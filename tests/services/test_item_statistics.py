@@ -123,3 +123,13 @@ def test_statistics_take_a_fixed_number_of_statements():
     for n in range(2, 20):
         sit(session, [("b", "a", "c")[(n + k) % 3] for k in range(5)])
     assert measure() == few == 5  # exam reload, scores, questions, delete, upsert
+
+
+def test_the_command_refreshes_the_stored_statistics(sat_exam, runner):
+    result = runner.invoke(args=["lms", "reports", "item-stats"])
+    assert result.exit_code == 0, result.output
+    assert f"{sat_exam.code}: 5 item(s), 5 graded attempt(s)" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemStatistic)) == 5
+    result = runner.invoke(args=["lms", "reports", "item-stats", "--exam", "nope"])
+    assert result.exit_code != 0 and "no exam" in result.output
