@@ -34,6 +34,7 @@ from lms.questions.models import (
     QuestionTag,
     QuestionVersion,
 )
+from lms.reports.models import ItemStatistic
 
 __all__ = [
     "Accommodation",
@@ -56,6 +57,7 @@ __all__ = [
     "ExamSession",
     "IntegrityEvent",
     "ItemScore",
+    "ItemStatistic",
     "Lesson",
     "LessonProgress",
     "Module",
