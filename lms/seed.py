@@ -264,10 +264,11 @@ def seed_demo_candidate_profile() -> None:
 
 def seed_demo_exam() -> None:
     """A published demo exam with an online session open for 30 days, proctored by the
-    demo proctor; the demo candidate gives the camera consent when booking."""
+    demo proctor; the demo candidate gives the camera consent when booking. It is run by
+    the demo officer's district, so the officer reviews and releases its results."""
     from datetime import timedelta
 
-    from lms.accounts.models import User
+    from lms.accounts.models import Organisation, User
     from lms.db_base import utcnow
     from lms.exams.models import Exam, ExamSession, ExamStatus, ProctoringMode, Release
 
@@ -280,7 +281,9 @@ def seed_demo_exam() -> None:
                 attempts_allowed=3, proctoring=ProctoringMode.ONLINE, webcam_required=True,
                 snapshot_interval_seconds=60, release=Release.REVIEW,
                 review_options={"score": True, "responses": True, "key": False,
-                                "explanations": True})
+                                "explanations": True},
+                organisation=db.session.scalar(sa.select(Organisation).where(
+                    Organisation.code == "demo-dongcheng")))
     proctor = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[3][0]))
     now = utcnow().replace(second=0, microsecond=0)
     session = ExamSession(exam=exam, title="演示场次（在线监考）",

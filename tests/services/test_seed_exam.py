@@ -9,6 +9,7 @@ from lms.domain.attempt_states import AttemptState as S
 from lms.exams import attempts, blueprints, registration
 from lms.exams.models import Exam, ExamSession
 from lms.extensions import db
+from lms.permissions import can_manage_exam, can_proctor_session
 from lms.seed import DEMO_ACCESS_CODE, DEMO_EXAM_CODE, DEMO_USERS, seed_demo
 
 
@@ -33,3 +34,7 @@ def test_the_demo_candidate_can_book_and_sit_the_demo_exam(app):
     assert sections == ["union-law"] * 8 + ["labor-law"] * 5 + ["wages"] * 3 + \
         ["negotiation"] * 4
     assert any(item["values"] for item in attempt.paper["items"])  # parametric figures drawn
+    officer = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[4][0]))
+    proctor = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[3][0]))
+    assert can_manage_exam(officer, exam)  # the demo officer reviews and releases it
+    assert can_proctor_session(proctor, session)
