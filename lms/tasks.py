@@ -80,10 +80,7 @@ def _dispatch_mail_after_commit() -> None:
     @event.listens_for(Session, "after_commit")
     def _after_commit(session):
         if session.info.pop("outbox_queued", False) and has_app_context():
-            try:
-                enqueue(DELIVER_OUTBOX)
-            except Exception:  # a broker outage must not fail the user's request
-                log.exception("could not enqueue outbox delivery; beat will retry")
+            after_response(_enqueue_delivery)
 
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session):
@@ -111,16 +108,38 @@ def _dispatch_marking_after_commit() -> None:
         if not ids or not has_app_context() or not current_app.config.get("GRADING_AUTO_MARK",
                                                                           True):
             return  # without an app the sweep marks them
-        if has_request_context() and current_app.extensions["celery"].conf.task_always_eager:
-            # run inline, but once the response has gone out: the hand-in is neither
-            # delayed by marking nor held up by a database busy with other writers
-            after_this_request(_marking_after_response(current_app._get_current_object(), ids))
-        else:
-            _enqueue_marking(ids)
+        after_response(lambda: _enqueue_marking(ids))
 
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session):
         session.info.pop(_TO_MARK, None)
+
+
+def _enqueue_delivery() -> None:
+    try:
+        enqueue(DELIVER_OUTBOX)
+    except Exception:  # a broker outage must not fail the user's request
+        log.exception("could not enqueue outbox delivery; beat will retry")
+
+
+def after_response(work) -> None:
+    """Run ``work()`` now, or — in a request without a queue (tasks run eagerly) — once
+    the response has gone out, in an app context of its own: a hand-in is neither
+    delayed by marking nor by an SMTP server that accepts and never answers."""
+    if not (has_request_context()
+            and current_app.extensions["celery"].conf.task_always_eager):
+        work()
+        return
+    app = current_app._get_current_object()
+
+    def in_app() -> None:
+        with app.app_context():
+            work()
+
+    @after_this_request
+    def schedule(response):
+        response.call_on_close(in_app)
+        return response
 
 
 def _enqueue_marking(ids: list[int]) -> None:
@@ -133,18 +152,6 @@ def _enqueue_marking(ids: list[int]) -> None:
         except Exception:  # a broker outage or a marking bug must not fail the hand-in
             log.exception("marking attempt %s failed or was not queued; the sweep will "
                           "mark it", attempt_id)
-
-
-def _marking_after_response(app: Flask, ids: list[int]):
-    def mark_in_app() -> None:
-        with app.app_context():
-            _enqueue_marking(ids)
-
-    def schedule(response):
-        response.call_on_close(mark_in_app)
-        return response
-
-    return schedule
 
 
 @shared_task(name=DELIVER_OUTBOX)
