@@ -296,7 +296,7 @@ def lock(affected) -> set[int]:
 
 def write_results(changed: list[AttemptChange], states: dict[int, tuple[AttemptState, Release]],
                   *, actor, reason: str, source: str, action: str, now: datetime,
-                  extra: dict | None = None) -> Applied:
+                  extra: dict | None = None, notify: bool = True) -> Applied:
     """Store the recomputed results of ``changed`` (the slot rows are written already):
     results with their revision bumped, the audit (before/after, reason), the flips, the
     grading of attempts with nothing pending any more, the candidates' mails."""
@@ -337,12 +337,12 @@ def write_results(changed: list[AttemptChange], states: dict[int, tuple[AttemptS
         immediate = {a for a in waiting if states[a][1] == Release.IMMEDIATE}
         marking.finish_grading(waiting, immediate)
     released = [c for c in changed if states[c.attempt_id][0] == S.RELEASED
-                and (c.score_changed or c.flipped)]
-    notify(released, reason)
+                and (c.score_changed or c.flipped)] if notify else []
+    mail_changes(released, reason)
     return Applied(changed, [c.attempt_id for c in flips], [c.attempt_id for c in released])
 
 
-def notify(changed: list[AttemptChange], reason: str) -> None:
+def mail_changes(changed: list[AttemptChange], reason: str) -> None:
     """Mail ``result_changed`` to the candidates of ``changed``: one query."""
     if not changed:
         return
