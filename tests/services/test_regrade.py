@@ -195,7 +195,7 @@ def test_only_the_approved_version_and_a_reason_are_accepted(example):
         regrade.preview(exam, question.id, old_version)
     with pytest.raises(DomainError):
         regrade.apply(exam, question.id, version.id, officer(), "  ")
-    other = question_at(a, 0)
+    other = question_at(a, 1 if fixed_slot(a) == 0 else 0)
     from lms.errors import NotFound
 
     with pytest.raises(NotFound):
@@ -244,3 +244,37 @@ def test_preview_and_apply_use_a_constant_number_of_queries():
     many = _counts(exam, question, version)
     assert one == many
     assert one[0] <= 6
+
+
+def test_a_fixed_key_completes_an_attempt_waiting_for_it():
+    """A slot whose key could not be computed (``scoring_failed``) waits for a fixed key:
+    the regrade scores it and, with nothing else pending, grades and releases the attempt."""
+    from lms.exams.models import ExamAttempt
+    from lms.grading.models import ExamResult, ItemScore
+
+    exam = regrade_exam()
+    a = hand_in(exam, ("b", "b", "c"))
+    mark_essays()
+    slot = fixed_slot(a)
+    # as marking leaves a slot whose key failed for this candidate
+    row = db.session.get(ItemScore, (a.id, slot))
+    row.score, row.status = None, "pending_manual"
+    row.detail = {**row.detail, "score": None, "needs_marking": True,
+                  "reason": "scoring_failed"}
+    result = db.session.get(ExamResult, a.id)
+    result.score, result.percent, result.passed, result.pending_manual = (
+        D("29.00"), D("58.00"), None, 1)
+    db.session.get(ExamAttempt, a.id).state = S.SUBMITTED
+    db.session.commit()
+    version = fix_key(fixed_question(a))
+    done = regrade.apply(exam, fixed_question(a).id, version.id, officer(), "答案已修正")
+    db.session.commit()
+    assert [c.attempt_id for c in done.changed] == [a.id] and done.flips == []
+    fixed = slot_of(a.id, slot)
+    assert (fixed.score, fixed.status) == (D("10.00"), "auto")
+    after = result_of(a.id)
+    assert (after.score, after.passed, after.pending_manual) == (D("39.00"), True, 0)
+    assert after.graded_at is not None
+    db.session.expire_all()
+    assert db.session.get(ExamAttempt, a.id).state == S.RELEASED  # the exam releases at once
+    assert db.session.get(ExamResult, a.id).released_at is not None

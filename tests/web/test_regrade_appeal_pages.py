@@ -198,3 +198,27 @@ def test_appeals_outside_ones_reach_are_404(client, fixed):
     assert client.post(f"/appeals/{appeal.id}", data={"outcome": "rejected",
                                                      "answer": "越权"}).status_code == 404
     assert db.session.get(ExamAppeal, appeal.id).status == "open"
+
+
+def test_the_exam_settings_carry_the_appeal_window(client):
+    from lms.exams.models import Exam
+
+    exam = regrade_exam()
+    login(client, make_user(Role.OFFICER))
+    html = page(client.get(f"/exam-admin/exams/{exam.id}"))
+    assert 'name="appeal_days"' in html and f"/regrade/exams/{exam.id}" in html
+    form = {"title": exam.title, "duration_minutes": "30", "pass_percent": "60",
+            "attempts_allowed": "2", "cooldown_days": "0", "navigation": "free",
+            "layout": "paged", "proctoring": "online", "focus_loss_limit": "5",
+            "snapshot_interval_seconds": "60", "release": "review",
+            "review_options": ["score"], "marking_tolerance_percent": "10",
+            "appeal_days": "0"}
+    assert client.post(f"/exam-admin/exams/{exam.id}", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Exam, exam.id).appeal_days == 0
+    wrong = client.post(f"/exam-admin/exams/{exam.id}", data={**form, "appeal_days": "400"})
+    assert wrong.status_code == 200 and "Appeals: from 0 (none) to 365 days" in page(wrong)
+    assert client.post(f"/exam-admin/exams/{exam.id}",
+                       data={**form, "appeal_days": ""}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Exam, exam.id).appeal_days == 14
