@@ -180,12 +180,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.exams.views import bp as exams_bp
     from lms.grading.appeal_views import bp as appeals_bp
     from lms.grading.regrade_views import bp as regrade_bp
+    from lms.grading.results_views import bp as results_bp
     from lms.grading.views import bp as marking_bp
     from lms.questions.views import bp as questions_bp
+    from lms.reports.views import bp as reports_bp
     from lms.tools.views import bp as tools_bp
 
     blueprints = (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp,
                   author_bp, questions_bp, tools_bp, exams_bp, proctor_bp,
-                  exam_admin_bp, marking_bp, regrade_bp, appeals_bp)
+                  exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp)
     for bp in blueprints:
         app.register_blueprint(bp)

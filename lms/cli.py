@@ -187,6 +187,33 @@ def grading_mark(attempt_id, as_json: bool) -> None:
     click.echo(f"marked {len(rows)} attempt(s)")
 
 
+@lms_cli.group("reports")
+def reports() -> None:
+    """Exam reports and item statistics."""
+
+
+@reports.command("item-stats")
+@click.option("--exam", "exam_code", default=None, help="This exam only (its code).")
+def reports_item_stats(exam_code) -> None:
+    """Recompute the item statistics the question-bank browser shows (every exam with
+    graded attempts, or one)."""
+    from lms.exams.models import Exam
+    from lms.reports import statistics
+
+    query = sa.select(Exam).order_by(Exam.code)
+    if exam_code:
+        query = query.where(Exam.code == exam_code)
+    exams = db.session.scalars(query).all()
+    if exam_code and not exams:
+        raise click.ClickException(f"no exam with the code {exam_code}")
+    for exam in exams:
+        result = statistics.refresh(exam)
+        db.session.commit()
+        if result.attempts:
+            click.echo(f"{exam.code}: {len(result.items)} item(s), "
+                       f"{result.attempts} graded attempt(s)")
+
+
 @lms_cli.group("courses")
 def courses() -> None:
     """Course folders: import, export, validate."""

@@ -41,6 +41,7 @@ from lms.questions.models import (
     QuestionTag,
     QuestionVersion,
 )
+from lms.reports.models import ItemStatistic
 
 __all__ = [
     "Accommodation",
@@ -64,6 +65,7 @@ __all__ = [
     "ExamSession",
     "IntegrityEvent",
     "ItemScore",
+    "ItemStatistic",
     "Lesson",
     "LessonProgress",
     "Module",

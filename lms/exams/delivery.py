@@ -52,7 +52,7 @@ _PARSED: dict[int, tuple[dict, ItemSpec]] = {}
 _PARSED_MAX = 10_000
 
 
-def _parsed(version_id: int, raw: dict) -> ItemSpec:
+def spec_of(version_id: int, raw: dict) -> ItemSpec:
     """The version's spec, decoded once per process. Versions are immutable; the stored
     spec is compared anyway, so a reused id (an emptied test database) is decoded afresh."""
     hit = _PARSED.get(version_id)
@@ -75,7 +75,7 @@ def paper_slots(attempt: ExamAttempt) -> list[PaperSlot]:
     shuffle = (attempt.paper or {}).get("rules", {}).get("shuffle_options", True)
     slots = []
     for slot, item in enumerate(items):
-        spec = _parsed(item["version_id"], specs[item["version_id"]])
+        spec = spec_of(item["version_id"], specs[item["version_id"]])
         values = {k: Decimal(v) for k, v in item.get("values", {}).items()} or None
         view = candidate_view(spec, values, seed=item["seed"])
         view["points"] = item["points"]

@@ -176,6 +176,8 @@ class ExamAttempt(db.Model):
                                           "'in_progress', 'paused')")),
         sa.UniqueConstraint("user_id", "exam_id", "number"),
         sa.Index("ix_exam_attempts_session_state", "session_id", "state"),
+        # an exam's statistics and reports read its attempts (migration 0012)
+        sa.Index("ix_exam_attempts_exam_state", "exam_id", "state"),
         sa.Index("ix_exam_attempts_state_deadline", "state", "deadline_at"),
     )
 

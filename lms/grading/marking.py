@@ -105,6 +105,7 @@ def mark_attempts(attempt_ids: Iterable[int], *, now: datetime | None = None) ->
     graded = _apply_many(complete, E.GRADE, FINISHED_UNGRADED)
     immediate = {row.id for row in attempts if row.release == Release.IMMEDIATE}
     released = _apply_many(sorted(graded & immediate), E.RELEASE, (S.GRADED,))
+    _announce(released)
 
     states = {row.id: row.state for row in attempts}
     marked = []
@@ -130,7 +131,21 @@ def finish_grading(attempt_ids: list[int], immediate: set[int]) -> tuple[set[int
     graded and the ids released."""
     graded = _apply_many(sorted(attempt_ids), E.GRADE, FINISHED_UNGRADED)
     released = _apply_many(sorted(graded & immediate), E.RELEASE, (S.GRADED,))
+    _announce(released)
     return graded, released
+
+
+def _announce(released: set[int]) -> None:
+    """Results released the moment they are graded reach their candidates by mail too."""
+    from lms.grading.results import announce  # results builds on this module
+
+    announce(sorted(released), "result_released")
+
+
+def release_many(attempt_ids: Iterable[int]) -> set[int]:
+    """RELEASE every graded attempt of ``attempt_ids`` in one guarded UPDATE; the ids moved
+    (`lms.grading.results.release` audits and announces them)."""
+    return _apply_many(sorted(attempt_ids), E.RELEASE, (S.GRADED,))
 
 
 def pending_ids(limit: int = BATCH) -> list[int]:

@@ -33,7 +33,6 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import current_app
 
 from lms.accounts.models import User
 from lms.audit import services as audit
@@ -48,6 +47,7 @@ from lms.exams.models import Exam, ExamAnswer, ExamAttempt, Release
 from lms.extensions import db
 from lms.grading import marking
 from lms.grading.models import ExamResult, ItemScore, ResultChange
+from lms.grading.results import result_link
 from lms.notifications.services import queue_mail
 from lms.questions.models import Question, QuestionBank, QuestionVersion
 
@@ -357,16 +357,6 @@ def mail_changes(changed: list[AttemptChange], reason: str) -> None:
                    before=change.before.score, after=change.after.score,
                    max_score=change.after.max_score, passed=change.after.passed,
                    flipped=change.flipped, reason=reason, link=result_link(attempt_id))
-
-
-def result_link(attempt_id: int) -> str:
-    """The candidate's result page (the results blueprint's, when it is registered)."""
-    app = current_app
-    if "results.mine" in app.view_functions:
-        path = app.url_map.bind("localhost").build("results.mine", {"attempt_id": attempt_id})
-    else:
-        path = f"/exams/attempts/{attempt_id}/result"
-    return app.config["BASE_URL"].rstrip("/") + path
 
 
 def open_flips(limit: int = 100) -> list[ResultChange]:

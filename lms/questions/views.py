@@ -84,6 +84,8 @@ from lms.questions.models import (
     QuestionTag,
     QuestionVersion,
 )
+from lms.reports import statistics as item_statistics
+from lms.reports.labels import FLAG_LABELS
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 
@@ -328,7 +330,10 @@ def bank(code: str):
         "questions/bank.html", bank=bank, page=page, filters=filters, tags=tags,
         counts=_status_counts(bank.id).get(bank.id, {}), can_edit=can_edit_bank(current_user, bank),
         excerpt=display.excerpt, statuses=list(QuestionStatus), types=list(ItemType),
-        formats=_available_formats(), back=request.full_path.rstrip("?"))
+        formats=_available_formats(), back=request.full_path.rstrip("?"),
+        # the latest item statistics of the questions on this page: one query
+        item_stats=item_statistics.latest_for_questions(q.id for q in page.items),
+        flag_labels=FLAG_LABELS)
 
 
 def _back_to(bank: QuestionBank) -> str:

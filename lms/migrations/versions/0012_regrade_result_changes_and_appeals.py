@@ -1,8 +1,8 @@
 """regrade and appeals: result changes (pass/fail flips), appeals, the exams' appeal
 window and when a result was released
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-24 12:04:49.207381
 
 """
@@ -13,8 +13,8 @@ import lms.db_base
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,2 @@
+"""Exam reports (per session, per organisation subtree, course → exam funnel), their
+XLSX/CSV exports, and the item statistics of an exam's marked attempts."""
