@@ -178,6 +178,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.exams.admin_views import bp as exam_admin_bp
     from lms.exams.proctor_views import bp as proctor_bp
     from lms.exams.views import bp as exams_bp
+    from lms.grading.appeal_views import bp as appeals_bp
+    from lms.grading.regrade_views import bp as regrade_bp
     from lms.grading.results_views import bp as results_bp
     from lms.grading.views import bp as marking_bp
     from lms.questions.views import bp as questions_bp
@@ -186,6 +188,6 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp,
                   author_bp, questions_bp, tools_bp, exams_bp, proctor_bp,
-                  exam_admin_bp, marking_bp, results_bp, reports_bp)
+                  exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp)
     for bp in blueprints:
         app.register_blueprint(bp)

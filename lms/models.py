@@ -24,7 +24,14 @@ from lms.exams.models import (
     IntegrityEvent,
     Snapshot,
 )
-from lms.grading.models import EssayClaim, EssayMark, ExamResult, ItemScore
+from lms.grading.models import (
+    EssayClaim,
+    EssayMark,
+    ExamAppeal,
+    ExamResult,
+    ItemScore,
+    ResultChange,
+)
 from lms.notifications.models import OutboxMessage
 from lms.questions.models import (
     Category,
@@ -52,6 +59,7 @@ __all__ = [
     "EssayMark",
     "Exam",
     "ExamAnswer",
+    "ExamAppeal",
     "ExamAttempt",
     "ExamResult",
     "ExamSession",
@@ -69,6 +77,7 @@ __all__ = [
     "QuestionReview",
     "QuestionTag",
     "QuestionVersion",
+    "ResultChange",
     "RoleAssignment",
     "Snapshot",
     "User",

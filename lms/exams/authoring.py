@@ -91,10 +91,11 @@ SETTINGS = ("title", "qualification", "description", "duration_minutes", "pass_p
             "shuffle_items", "shuffle_options", "proctoring", "webcam_required",
             "snapshot_interval_seconds", "fullscreen_required", "block_copy_paste",
             "focus_loss_limit", "release", "review_options", "double_marking",
-            "marking_tolerance_percent", "exclude_own_organisation")
-#: essay-marking settings a caller may leave out (the exam keeps or gets these)
+            "marking_tolerance_percent", "exclude_own_organisation", "appeal_days")
+#: essay-marking and appeal settings a caller may leave out (the exam keeps or gets these)
 MARKING_DEFAULTS = {"double_marking": False, "marking_tolerance_percent": Decimal(10),
-                    "exclude_own_organisation": False}
+                    "exclude_own_organisation": False, "appeal_days": 14}
+MAX_APPEAL_DAYS = 365
 
 
 def get_exam(exam_id: int) -> Exam:
@@ -138,6 +139,9 @@ def _settings(values: dict, *, current_required: list[str]) -> dict:
     values = {**MARKING_DEFAULTS, **{k: v for k, v in values.items()
                                      if not (k in MARKING_DEFAULTS and v is None)}}
     problems += exam_setup.check_marking(tolerance_percent=values["marking_tolerance_percent"])
+    if not isinstance(values["appeal_days"], int) or not 0 <= values["appeal_days"] <= \
+            MAX_APPEAL_DAYS:
+        problems.append(Problem("appeal_days", "range", {"max": MAX_APPEAL_DAYS}))
     for name, kind in ENUM_FIELDS.items():
         if values[name] not in kind._value2member_map_:
             problems.append(Problem(name, "invalid"))

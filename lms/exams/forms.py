@@ -83,6 +83,7 @@ ERROR_MESSAGES = {
     ("release", "invalid"): _l("Choose a value from the list."),
     ("marking_tolerance_percent", "range"): _l("The tolerance is a percentage from 0 to "
                                                "100 of the essay's points."),
+    ("appeal_days", "range"): _l("Appeals: from 0 (none) to %(max)s days after release."),
     ("count", "range"): _l("A section has between %(min)s and %(max)s questions."),
     ("count", "short_published"): _l("The exam is published, and with this filter the "
                                      "section finds only %(available)s approved questions "
@@ -224,6 +225,10 @@ class ExamForm(FlaskForm):
                        "2 points apart. Empty: 10."))
     exclude_own_organisation = BooleanField(
         _l("Markers never mark candidates of their own organisation"))
+    appeal_days = IntegerField(
+        _l("Days after release in which candidates may appeal"), validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
+        description=_l("0: this exam takes no appeals. Empty: 14."))
 
     def values(self) -> dict:
         """The fields as `authoring.create_exam` / `update_exam` take them."""
@@ -233,7 +238,7 @@ class ExamForm(FlaskForm):
             "shuffle_items", "shuffle_options", "proctoring", "webcam_required",
             "snapshot_interval_seconds", "fullscreen_required", "block_copy_paste",
             "focus_loss_limit", "release", "review_options", "double_marking",
-            "marking_tolerance_percent", "exclude_own_organisation")}
+            "marking_tolerance_percent", "exclude_own_organisation", "appeal_days")}
 
 
 class NewExamForm(ExamForm):
@@ -263,7 +268,8 @@ def exam_form_data(exam) -> dict:
             "review_options": [k for k, shown in review.items() if shown],
             "double_marking": exam.double_marking,
             "marking_tolerance_percent": exam.marking_tolerance_percent,
-            "exclude_own_organisation": exam.exclude_own_organisation}
+            "exclude_own_organisation": exam.exclude_own_organisation,
+            "appeal_days": exam.appeal_days}
 
 
 NEW_EXAM_DEFAULTS = {"duration_minutes": 90, "pass_percent": 60, "attempts_allowed": 3,
@@ -271,7 +277,8 @@ NEW_EXAM_DEFAULTS = {"duration_minutes": 90, "pass_percent": 60, "attempts_allow
                      "shuffle_items": True, "shuffle_options": True, "proctoring": "online",
                      "webcam_required": True, "snapshot_interval_seconds": 60,
                      "block_copy_paste": True, "focus_loss_limit": 5, "release": "review",
-                     "review_options": ["score"], "marking_tolerance_percent": 10}
+                     "review_options": ["score"], "marking_tolerance_percent": 10,
+                     "appeal_days": 14}
 
 
 class SectionForm(FlaskForm):

@@ -101,6 +101,8 @@ class Exam(TimestampMixin, db.Model):
         sa.Numeric(5, 2), default=Decimal(10), server_default="10")
     exclude_own_organisation: Mapped[bool] = mapped_column(default=False,
                                                            server_default=sa.false())
+    #: days after release in which a candidate may appeal their result (0: no appeals)
+    appeal_days: Mapped[int] = mapped_column(default=14, server_default="14")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     #: who runs the exam: officers whose scope holds it manage its sessions, proctoring
     #: and results; None = the platform's own (platform-wide officers only)

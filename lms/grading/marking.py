@@ -228,9 +228,15 @@ def _apply_many(attempt_ids: list[int], event: AttemptEvent,
     if not attempt_ids:
         return set()
     (target,) = targets
-    return set(db.session.scalars(
+    moved = set(db.session.scalars(
         sa.update(ExamAttempt)
         .where(ExamAttempt.id.in_(attempt_ids), ExamAttempt.state.in_(sources))
         .values(state=target)
         .returning(ExamAttempt.id)
         .execution_options(synchronize_session=False)))
+    if target == S.RELEASED and moved:
+        # when the result reached the candidate: the appeal window counts from it
+        db.session.execute(
+            sa.update(ExamResult).where(ExamResult.attempt_id.in_(sorted(moved)))
+            .values(released_at=utcnow()).execution_options(synchronize_session=False))
+    return moved

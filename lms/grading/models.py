@@ -50,6 +50,8 @@ class ExamResult(db.Model):
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: bumped by every later change (essay marks, regrade), for optimistic updates
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: when the result reached the candidate (the appeal window counts from it)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ItemScore(db.Model):
@@ -122,4 +124,61 @@ class EssayClaim(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-__all__ = ["EssayClaim", "EssayMark", "ExamResult", "ItemScore"]
+class ResultChange(db.Model):
+    """A regrade or an upheld appeal that turned a pass into a fail or back: the
+    certificates issue acts on it (issues or withdraws) and stamps ``acted_on_at``."""
+
+    __tablename__ = "result_changes"
+    __table_args__ = (sa.Index("ix_result_changes_open", "acted_on_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exam_attempts.id", ondelete="CASCADE"), index=True)
+    before_passed: Mapped[bool]
+    after_passed: Mapped[bool]
+    before_score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    after_score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    #: regrade | appeal
+    source: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acted_on_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExamAppeal(db.Model):
+    """A candidate's appeal against a released result: one question (``slot``) or the
+    whole score (``slot`` None). At most one open appeal per (attempt, slot) — enforced
+    by partial unique indexes (NULL slots are distinct in a plain unique index)."""
+
+    __tablename__ = "exam_appeals"
+    __table_args__ = (
+        sa.Index("uq_exam_appeals_open_slot", "attempt_id", "slot", unique=True,
+                 sqlite_where=sa.text("status = 'open' AND slot IS NOT NULL"),
+                 postgresql_where=sa.text("status = 'open' AND slot IS NOT NULL")),
+        sa.Index("uq_exam_appeals_open_whole", "attempt_id", unique=True,
+                 sqlite_where=sa.text("status = 'open' AND slot IS NULL"),
+                 postgresql_where=sa.text("status = 'open' AND slot IS NULL")),
+        sa.Index("ix_exam_appeals_status", "status", "created_at"),
+        sa.Index("ix_exam_appeals_attempt", "attempt_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("exam_attempts.id", ondelete="CASCADE"))
+    #: the paper slot appealed (0-based); None = the whole score
+    slot: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    #: open | upheld | rejected
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    answer: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: the slot's score before and after an upheld appeal on a question
+    score_before: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    score_after: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+__all__ = ["EssayClaim", "EssayMark", "ExamAppeal", "ExamResult", "ItemScore",
+           "ResultChange"]
