@@ -12,11 +12,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from lms.db_base import utcnow
+from lms.domain.attempt_states import AttemptState as S
 from lms.domain.attempt_states import IllegalTransition
 from lms.exams import attempts, messages
 from lms.exams.models import Exam, ExamAttempt, ExamSession
 from lms.extensions import db
-from lms.grading import results
+from lms.grading import appeals, results
 from lms.permissions import (
     EXAM_MANAGERS,
     can_manage_exams,
@@ -126,5 +127,8 @@ def mine(attempt_id: int):
     if attempt is None or attempt.user_id != current_user.id:
         abort(404)
     page = results.candidate_result(attempt)
+    filed, window_open = appeals.for_candidate(attempt) if attempt.state == S.RELEASED \
+        else ([], False)
     return render_template("results/mine.html", page=page, attempt=attempt,
-                           exam=attempt.exam, show=page.show)
+                           exam=attempt.exam, show=page.show, appeals=filed,
+                           appeal_window_open=window_open)

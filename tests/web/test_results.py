@@ -110,6 +110,14 @@ def test_the_candidate_sees_score_sections_and_own_answers_but_not_the_key(clien
     assert not any(mark in page for mark in KEY_MARKS)
     assert "解析" not in page  # explanations are not among the review options
 
+    # the appeal form sits under the result; an appeal filed there is listed with its status
+    assert 'data-testid="appeal-form"' in page
+    filed = client.post(f"/appeals/attempts/{attempt.id}", data={"slot": "3",
+                                                                  "reason": "第4题答案有争议"})
+    assert filed.status_code == 302
+    page = client.get(f"/exams/attempts/{attempt.id}/result").text
+    assert "第4题答案有争议" in page and 'data-testid="appeal-panel"' in page
+
 
 def test_with_every_review_option_the_key_and_explanations_show(client, officer):
     exam = make_exam(review_options={"score": True, "responses": True, "key": True,
