@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.grading.models import ExamResult
 from lms.notifications.models import OutboxMessage
 from tests.factories import PASSWORD, make_user
+from tests.regrade_factories import fix_key, question_at
 from tests.services.test_essay_marking import essay_exam, handed_in
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False}
@@ -81,3 +82,27 @@ def test_mark_blind_release_and_read_the_result(new_page, live_server):
     expect(page.locator("[data-section]")).to_have_count(2)
     expect(page.locator("[data-review-item]")).to_have_count(4)
     expect(page.locator("[data-section=essay]")).to_contain_text("16")
+
+    # a trainer fixes a wrong key: question 1's right answer is "c", not "b"
+    with live_server.app.app_context():
+        attempt = db.session.get(ExamAttempt, attempt_id)
+        fix_key(question_at(attempt, 0), right="c")
+        exam_id = attempt.exam_id
+
+    # the officer previews the regrade and applies it with a reason
+    office.goto(f"/exam-admin/exams/{exam_id}")
+    office.locator(f"a[href='/regrade/exams/{exam_id}']").click()
+    office.locator("[data-testid=correction] a").first.click()
+    office.locator("#reason").fill("第1题答案更正为C")
+    office.locator("[data-testid=apply-form] button[type=submit]").click()
+    expect(office.locator(".alert-success")).to_be_visible()
+    with live_server.app.app_context():
+        assert db.session.get(ExamResult, attempt_id).score == 36  # 46 − 10
+        changed = db.session.scalar(sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "result_changed"))
+        assert changed is not None and changed.to_address == candidate_email
+        assert "第1题答案更正为C" in changed.body_text
+
+    # the candidate sees the new score
+    page.reload()
+    expect(page.locator("[data-result]")).to_contain_text("36.00")
