@@ -28,6 +28,9 @@ class PaperSlot:
     number: int
     section: str
     view: dict
+    #: "Question 3" and "2 points", filled in by the page (`label_slots`)
+    label: str = ""
+    points_label: str = ""
 
     @property
     def prefix(self) -> str:
@@ -83,6 +86,15 @@ def paper_slots(attempt: ExamAttempt) -> list[PaperSlot]:
             view = _authored_order(view, spec)
         slots.append(PaperSlot(slot, slot + 1, item["section"], view))
     return slots
+
+
+def label_slots(slots: list[PaperSlot], question: str, points: str) -> None:
+    """Fill in each slot's labels from the translated patterns (``%(number)s``,
+    ``%(points)s``) with plain ``%``: translating or formatting in the template per
+    question cost a few milliseconds on a 100-question page (bench/README.md)."""
+    for slot in slots:
+        slot.label = question % {"number": slot.number}
+        slot.points_label = points % {"points": slot.view["points"]}
 
 
 def saved_answers(attempt_id: int) -> dict[int, dict]:

@@ -143,9 +143,12 @@ def attempt(attempt_id: int):
                 return render_template("exams/other_device.html", attempt=attempt), 409
             db.session.commit()
             attempt = _own_attempt(attempt_id, with_paper=True)
+        slots = delivery.paper_slots(attempt)
+        delivery.label_slots(slots, _("Question %(number)s", number="%(number)s"),
+                             _("%(points)s points", points="%(points)s"))
         response = render_template(
             "exams/take.html", attempt=attempt, exam=attempt.exam,
-            slots=delivery.paper_slots(attempt), answers=delivery.saved_answers(attempt.id),
+            slots=slots, answers=delivery.saved_answers(attempt.id),
             remaining=attempts.remaining_seconds(attempt, now))
         response = _no_store(response)
         if claimed:
