@@ -157,10 +157,16 @@ def form_data(spec: ItemSpec | None, item_type: str) -> dict[str, Any]:
     data.update(stem=raw["stem"], points=_number(raw["points"]),
                 explanation=raw.get("explanation", ""))
     if item_type in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE):
-        data["choices"] = [{"id": c["id"], "text": c["text"], "weight": _number(c["weight"])}
+        single = item_type == ItemType.SINGLE_CHOICE
+        # single choice: the radio button says which option is right, so its weight
+        # field stays empty — moving the radio (fixing a wrong key) must not leave the
+        # old answer at full credit too
+        data["choices"] = [{"id": c["id"], "text": c["text"],
+                            "weight": None if single and Decimal(c["weight"]) == 100
+                            else _number(c["weight"])}
                            for c in raw["choices"]]
         data["shuffle"] = raw["shuffle"]
-        if item_type == ItemType.SINGLE_CHOICE:
+        if single:
             data["correct"] = next((str(i) for i, c in enumerate(raw["choices"])
                                     if Decimal(c["weight"]) == 100), "")
         else:

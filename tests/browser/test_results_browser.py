@@ -9,14 +9,15 @@ import re
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from lms.accounts.models import Role
+from lms.accounts.models import Role, User
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams.models import ExamAttempt
 from lms.extensions import db
 from lms.grading.models import ExamResult
 from lms.notifications.models import OutboxMessage
+from lms.questions.models import Question
 from tests.factories import PASSWORD, make_user
-from tests.regrade_factories import fix_key, question_at
+from tests.regrade_factories import question_at
 from tests.services.test_essay_marking import essay_exam, handed_in
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False}
@@ -38,6 +39,7 @@ def test_mark_blind_release_and_read_the_result(new_page, live_server):
         attempt.user.real_name = CANDIDATE
         candidate_email = attempt.user.email
         make_user(Role.TRAINER, email="trainer@example.cn", name="阅卷老师")
+        make_user(Role.TRAINER, email="reviewer@example.cn", name="审题老师")
         make_user(Role.OFFICER, email="officer@example.cn", name="认证官")
         db.session.commit()
         attempt_id, session_id = attempt.id, attempt.session_id
@@ -83,11 +85,27 @@ def test_mark_blind_release_and_read_the_result(new_page, live_server):
     expect(page.locator("[data-review-item]")).to_have_count(4)
     expect(page.locator("[data-section=essay]")).to_contain_text("16")
 
-    # a trainer fixes a wrong key: question 1's right answer is "c", not "b"
+    # a trainer fixes a wrong key in the question editor: question 1's right answer is
+    # "c", not "b"; a second trainer approves the new version
     with live_server.app.app_context():
         attempt = db.session.get(ExamAttempt, attempt_id)
-        fix_key(question_at(attempt, 0), right="c")
-        exam_id = attempt.exam_id
+        question = question_at(attempt, 0)
+        question_id, exam_id = question.id, attempt.exam_id
+        question.bank.owner_id = db.session.scalar(  # the trainer keeps this bank
+            sa.select(User.id).where(User.email == "trainer@example.cn"))
+        db.session.commit()
+    desk.goto(f"/questions/{question_id}/edit")
+    desk.locator("#correct-2").check()
+    desk.get_by_role("button", name="保存", exact=True).click()
+    expect(desk.locator(".alert-success")).to_contain_text("第 2 版已保存")
+    desk.goto(f"/questions/{question_id}")
+    desk.get_by_role("button", name="提交第 2 版审核").click()
+    reviewer = new_page(**DESKTOP)
+    log_in(reviewer, "reviewer@example.cn")
+    reviewer.goto(f"/questions/{question_id}")
+    reviewer.get_by_test_id("approve").click()
+    with live_server.app.app_context():
+        assert db.session.get(Question, question_id).approved_version.number == 2
 
     # the officer previews the regrade and applies it with a reason
     office.goto(f"/exam-admin/exams/{exam_id}")

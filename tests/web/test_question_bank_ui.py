@@ -851,3 +851,32 @@ def test_images_embedded_in_moodle_xml_are_stored_and_served(client, login_as, m
     assert client.get("/media/" + "0" * 64).status_code == 404
     pdf = storage.store(b"%PDF-1.4 a lesson handout for enrolled learners only")
     assert client.get(f"/media/{pdf}").status_code == 404  # not an image: not served here
+
+
+def test_moving_the_right_answer_of_a_single_choice_fixes_the_key(as_owner, make_question):
+    """The radio button says which option is right, so the right option's weight field
+    is left empty: a trainer fixing a wrong key moves the radio, and the old answer does
+    not keep full credit beside the new one (the editor used to prefill it with 100)."""
+    question = make_question(item_samples.single(), category="组织")
+    url = f"/questions/{question.id}/edit"
+    html = page(as_owner.get(url))
+    weights = {}  # what the form shows in each option's weight field
+    for tag in re.findall(r"<input[^>]*>", html):
+        if field := re.search(r'name="choices-(\d)-weight"', tag):
+            value = re.search(r'value="([^"]*)"', tag)
+            weights[field.group(1)] = value.group(1) if value else ""
+    assert weights["1"] == ""  # the right one: the radio says it
+    spec = question.current_version.spec
+    data = single_choice_form(stem=spec["stem"], points="2", explanation=spec["explanation"],
+                              correct="2", knowledge_points="", statutes="", difficulty="3",
+                              category="组织", base_version="1", note="答案更正",
+                              **{f"choices-{i}-id": c["id"] for i, c in
+                                 enumerate(spec["choices"])},
+                              **{f"choices-{i}-text": c["text"] for i, c in
+                                 enumerate(spec["choices"])},
+                              **{f"choices-{i}-weight": weights.get(str(i)) or ""
+                                 for i in range(len(spec["choices"]))})
+    assert as_owner.post(url, data=data).status_code == 302
+    new = {c["id"]: c["weight"] for c in question.current_version.spec["choices"]}
+    assert [key for key, weight in new.items() if weight == "100"] == \
+        [spec["choices"][2]["id"]]
