@@ -86,6 +86,7 @@ from lms.questions.models import (
 )
 from lms.reports import statistics as item_statistics
 from lms.reports.labels import FLAG_LABELS
+from lms.reports.views import item_scatter
 
 bp = Blueprint("questions", __name__, url_prefix="/questions")
 
@@ -326,13 +327,17 @@ def bank(code: str):
     tags = db.session.scalars(
         sa.select(QuestionTag.tag).join(Question, Question.id == QuestionTag.question_id)
         .where(Question.bank_id == bank.id).distinct().order_by(QuestionTag.tag)).all()
+    # the latest item statistics of the questions on this page: one query
+    stats = item_statistics.latest_for_questions(q.id for q in page.items)
+    by_id = {q.id: q for q in page.items}
     return render_template(
         "questions/bank.html", bank=bank, page=page, filters=filters, tags=tags,
         counts=_status_counts(bank.id).get(bank.id, {}), can_edit=can_edit_bank(current_user, bank),
         excerpt=display.excerpt, statuses=list(QuestionStatus), types=list(ItemType),
         formats=_available_formats(), back=request.full_path.rstrip("?"),
-        # the latest item statistics of the questions on this page: one query
-        item_stats=item_statistics.latest_for_questions(q.id for q in page.items),
+        item_stats=stats, scatter=item_scatter(
+            [(st.facility, st.discrimination, by_id[qid].external_id)
+             for qid, st in stats.items()], "bank-scatter") if stats else None,
         flag_labels=FLAG_LABELS)
 
 

@@ -239,17 +239,22 @@ def _item_sheets(stats) -> list[Sheet]:
     return [table]
 
 
+def item_scatter(points, id_prefix: str) -> Markup:
+    """Facility against discrimination, one point per item (the exam statistics page
+    and the question bank's browser draw the same chart)."""
+    return Markup(scatter_svg(  # noqa: S704 - the chart escapes every text it draws
+        points, title=_("Difficulty and discrimination"), x_label=_("Facility (p)"),
+        y_label=_("Discrimination (D)"), zone_title=_("Worth a look"),
+        description=_("One point per item; the shaded zones are where items are flagged."),
+        id_prefix=id_prefix))
+
+
 @bp.get("/exams/<int:exam_id>/items")
 def items(exam_id: int):
     stats = statistics.refresh(statistics.get_exam(_actor(), exam_id))
     db.session.commit()  # the bank browser's copy of these statistics
-    points = [(row.stats.facility, row.stats.discrimination, row.external_id)
-              for row in stats.items]
-    scatter = Markup(scatter_svg(  # noqa: S704 - the chart escapes every text it draws
-        points, title=_("Difficulty and discrimination"), x_label=_("Facility (p)"),
-        y_label=_("Discrimination (D)"), zone_title=_("Worth a look"),
-        description=_("One point per item; the shaded zones are where items are flagged."),
-        id_prefix="items-scatter"))
+    scatter = item_scatter([(row.stats.facility, row.stats.discrimination, row.external_id)
+                            for row in stats.items], "items-scatter")
     return render_template(
         "reports/items.html", stats=stats, paper=stats.analysis.paper, scatter=scatter,
         chart=_histogram(stats.analysis.histogram(), "items-histogram"),

@@ -181,3 +181,7 @@ def test_the_bank_column_takes_one_statement_whatever_the_items(client, app):
     page = client.get(url).get_data(as_text=True)
     assert page.count("p 1.00 · D") == 1 and page.count("p 0.50 · D") == 4
     assert _statements(client, url) == before  # five items with statistics, no more SELECTs
+    # and the page draws them: difficulty against discrimination, one point per item
+    assert 'data-testid="bank-scatter"' in page
+    chart = page.split('data-testid="bank-scatter"', 1)[1].split("</details>", 1)[0]
+    assert chart.count('class="chart-point') == 5
