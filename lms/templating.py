@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from lms.domain.identity import mask_name
 from lms.domain.markdown import render_markdown
-from lms.domain.presentation import stem_html
+from lms.domain.presentation import choice_inputs_html, stem_html
 from lms.i18n import current_language
 from lms.permissions import TEMPLATE_GLOBALS
 
@@ -41,6 +41,8 @@ def register_template_helpers(app: Flask) -> None:
     # authored Markdown, rendered with raw HTML off and sanitised by nh3
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text or ""))  # noqa: S704
     app.jinja_env.filters["item_stem"] = lambda view: Markup(stem_html(view))  # noqa: S704
+    app.jinja_env.filters["choice_inputs"] = lambda view, name: Markup(  # noqa: S704
+        choice_inputs_html(view, name))  # every text escaped in the domain function
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals["languages"] = lambda: app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = current_language

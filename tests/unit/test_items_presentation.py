@@ -14,7 +14,7 @@ from lms.domain.items import (
     NumericSpec,
     ParametricSpec,
 )
-from lms.domain.presentation import candidate_view, shuffle_options
+from lms.domain.presentation import candidate_view, choice_inputs_html, shuffle_options
 from tests.unit import item_samples as samples
 from tests.unit.item_strategies import any_item
 
@@ -138,3 +138,15 @@ def test_shuffle_can_be_switched_off_for_choices_and_matching_but_not_ordering()
     assert shuffle_options(matching, 5) == ("r1", "r2", "r3", "r4")
     assert sorted(shuffle_options(samples.matching(), 5)) == ["r1", "r2", "r3", "r4"]
     assert shuffle_options(samples.essay(), 5) == ()
+
+
+def test_choice_inputs_are_lettered_in_the_order_shown_and_escape_every_text():
+    view = {"type": "single_choice", "choices": [
+        {"id": "b", "text": "<script>alert(1)</script>"}, {"id": 'a"><img', "text": "甲 & 乙"}]}
+    html = choice_inputs_html(view, 's0"')
+    assert html.count('type="radio"') == 2 and 'name="s0&quot;"' in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'value="a&quot;&gt;&lt;img"' in html and "甲 &amp; 乙" in html
+    assert html.index("A.</span> &lt;script&gt;") < html.index("B.</span> 甲")
+    view["type"] = "multiple_choice"
+    assert choice_inputs_html(view, "q1").count('type="checkbox"') == 2
