@@ -20,7 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,6 +28,7 @@ from sqlalchemy.orm import defer, joinedload
 from lms.accounts.models import Organisation, User
 from lms.audit import services as audit
 from lms.courses.author_forms import DOMAIN_LABELS
+from lms.courses.practice import QuizItem
 from lms.db_base import utcnow
 from lms.domain import grading
 from lms.domain import practice as rules
@@ -145,31 +145,6 @@ def result_link(attempt_id: int) -> str:
 
 
 @dataclass
-class ReviewItem:
-    """One question of the paper as the result page shows it (see ``courses/_quiz.html``
-    ``item_feedback``); ``response``, ``key`` and ``result`` are None unless shown."""
-
-    number: int
-    section: str
-    view: dict
-    stem_html: str
-    spec: Any
-    version: QuestionVersion
-    response: Any = None
-    key: dict | None = None
-    result: ItemResult | None = None
-
-    def texts(self, part: str) -> dict[str, str]:
-        return {entry["id"]: entry["text"] for entry in self.view.get(part, [])}
-
-    @property
-    def explanation_html(self) -> str:
-        from lms.domain.markdown import render_markdown
-
-        return render_markdown(self.spec.explanation)
-
-
-@dataclass
 class Breakdown:
     key: str
     label: str
@@ -191,7 +166,8 @@ class CandidateResult:
     result: ExamResult | None = None
     sections: list[Breakdown] = field(default_factory=list)
     domains: list[Breakdown] = field(default_factory=list)
-    items: list[ReviewItem] = field(default_factory=list)
+    #: as the practice quiz's feedback shows them; response, key and result only if shown
+    items: list[QuizItem] = field(default_factory=list)
     #: (finished_at, percent, passed) of the candidate's released attempts at this exam
     trend: list[tuple[datetime, Decimal, bool | None]] = field(default_factory=list)
 
@@ -247,7 +223,7 @@ def _trend(attempt: ExamAttempt) -> list[tuple[datetime, Decimal, bool | None]]:
         .order_by(ExamAttempt.finished_at))]
 
 
-def _review_items(attempt: ExamAttempt, show: frozenset[str]) -> list[ReviewItem]:
+def _review_items(attempt: ExamAttempt, show: frozenset[str]) -> list[QuizItem]:
     slots = delivery.paper_slots(attempt)
     paper = attempt.paper["items"]
     versions = {v.id: v for v in db.session.scalars(sa.select(QuestionVersion).where(
@@ -263,7 +239,8 @@ def _review_items(attempt: ExamAttempt, show: frozenset[str]) -> list[ReviewItem
         frozen = paper[slot.slot]
         version = versions[frozen["version_id"]]
         spec = delivery.spec_of(version.id, version.spec)
-        item = ReviewItem(slot.number, slot.section, slot.view, slot.stem_html, spec, version)
+        item = QuizItem(slot.number, version, spec, int(frozen["seed"]), slot.view,
+                        slot.stem_html)
         if "responses" in show:
             item.response = grading.response_from_fields(spec, answers.get(slot.slot),
                                                          prefix=f"s{slot.slot}")
