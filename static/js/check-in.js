@@ -5,7 +5,6 @@
   "use strict";
   var root = document.getElementById("check-in-wait");
   if (!root) { return; }
-  var token = document.querySelector('meta[name="csrf-token"]').content;
   var status = document.getElementById("check-in-camera-status");
   var text = JSON.parse(document.getElementById("check-in-text").textContent);
 
@@ -17,30 +16,8 @@
   }, 5000);
 
   if (!root.dataset.pictureUrl) { return; }
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    status.textContent = text.no_camera;
-    return;
-  }
-  navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false })
-    .then(function (stream) {
-      var video = document.getElementById("check-in-preview");
-      video.srcObject = stream; video.hidden = false; video.play();
-      var canvas = document.createElement("canvas");
-      canvas.width = 320; canvas.height = 240;
-      function take() {
-        canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-        canvas.toBlob(function (blob) {
-          if (!blob) { return; }
-          fetch(root.dataset.pictureUrl, {
-            method: "POST", credentials: "same-origin",
-            headers: { "Content-Type": "image/jpeg", "X-CSRFToken": token }, body: blob
-          }).then(function (r) {
-            status.textContent = r.ok ? text.sent : text.failed;
-          }).catch(function () { status.textContent = text.failed; });
-        }, "image/jpeg", 0.7);
-      }
-      setTimeout(take, 1500);
-      setInterval(take, 15000);
-    })
-    .catch(function () { status.textContent = text.no_camera; });
+  window.cameraPictures(root.dataset.pictureUrl, 1500, 15000, function (ok) {
+    status.textContent = ok ? text.sent : text.failed;
+  }, function () { status.textContent = text.no_camera; },
+  document.getElementById("check-in-preview"));
 }());

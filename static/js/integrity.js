@@ -54,33 +54,11 @@
     fullscreen.addEventListener("click", function () { document.documentElement.requestFullscreen(); });
   }
 
-  // Webcam pictures: small JPEGs, at the exam's interval, while the page is open.
+  // Webcam pictures at the exam's interval while the page is open (camera.js); a gap
+  // in them shows in the review, a camera that is missing or refused on the page.
   if (interval > 0) {
     var status = document.getElementById("exam-camera");
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      if (status) { status.hidden = false; }
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false })
-      .then(function (stream) {
-        var video = document.createElement("video");
-        video.muted = true; video.playsInline = true; video.srcObject = stream;
-        video.play();
-        var canvas = document.createElement("canvas");
-        canvas.width = 320; canvas.height = 240;
-        function take() {
-          canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-          canvas.toBlob(function (blob) {
-            if (!blob) { return; }
-            fetch(root.dataset.snapshotUrl, {
-              method: "POST", credentials: "same-origin",
-              headers: { "Content-Type": "image/jpeg", "X-CSRFToken": token }, body: blob
-            }).catch(function () { /* the gap shows in the review */ });
-          }, "image/jpeg", 0.6);
-        }
-        setTimeout(take, 2000);
-        setInterval(take, interval * 1000);
-      })
-      .catch(function () { if (status) { status.hidden = false; } });
+    window.cameraPictures(root.dataset.snapshotUrl, 2000, interval * 1000, function () {},
+                          function () { if (status) { status.hidden = false; } });
   }
 }());

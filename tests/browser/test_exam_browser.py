@@ -587,3 +587,27 @@ def test_at_a_test_centre_the_proctor_compares_a_live_picture_and_admits(new_pag
 
     page.clock.run_for(5_000)  # the next status poll sees the admission and reloads
     expect(page.locator("form[action$='/start'] button")).to_be_visible()
+
+
+def test_the_exam_page_sends_webcam_pictures_and_the_console_shows_the_latest(new_page,
+                                                                             live_server):
+    """Integrity (issue 6, item 8): with the webcam required, the exam page posts the fake
+    camera's picture soon after it opens; the proctor's console shows it."""
+    from lms.exams.models import Exam, Snapshot
+
+    setup = make_setup(live_server)
+    with live_server.app.app_context():
+        exam = db.session.scalar(sa.select(Exam).where(Exam.code == setup.exam_code))
+        exam.webcam_required, exam.snapshot_interval_seconds = True, 60
+        db.session.commit()
+    page = new_page()
+    with page.expect_response(re.compile(r"/snapshots$"), timeout=15_000) as sent:
+        attempt_id = start_directly(page, live_server, setup)
+    assert sent.value.status == 201
+    with live_server.app.app_context():
+        snapshot_id = db.session.scalar(sa.select(Snapshot.id).where(
+            Snapshot.attempt_id == attempt_id))
+    desk = open_console(new_page, setup)
+    picture = desk.locator(f'tr[data-attempt="{attempt_id}"] [data-field="snapshot"] img')
+    expect(picture).to_have_attribute("src", f"/proctor/snapshots/{snapshot_id}")
+    assert picture.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 320
