@@ -195,8 +195,13 @@ def candidate_result(attempt: ExamAttempt) -> CandidateResult:
     return page
 
 
+def section_titles(exam) -> dict[str, str]:
+    """Section key → its title in the exam's blueprint (results store the keys)."""
+    return {s.get("key"): s.get("title") or s.get("key") for s in exam.sections or []}
+
+
 def _sections(attempt: ExamAttempt, result: ExamResult | None) -> list[Breakdown]:
-    titles = {s.get("key"): s.get("title") or s.get("key") for s in attempt.exam.sections or []}
+    titles = section_titles(attempt.exam)
     return [Breakdown(s["key"], titles.get(s["key"], s["key"]), Decimal(s["score"]),
                       Decimal(s["max"]),
                       Decimal(s["min_percent"]) if s.get("min_percent") is not None else None,

@@ -64,7 +64,8 @@ def session(session_id: int):
     session = _managed_session(session_id)
     rows = results.session_rows(session)
     return render_template("results/session.html", session=session, exam=session.exam,
-                           rows=rows, counts=results.summary(rows))
+                           rows=rows, counts=results.summary(rows),
+                           section_titles=results.section_titles(session.exam))
 
 
 @bp.post("/results/sessions/<int:session_id>/release")
