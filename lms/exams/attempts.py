@@ -306,19 +306,11 @@ class Stale:
     closed: bool = False
 
 
-def lock_attempt(query: sa.Select) -> sa.Select:
-    """``query`` (the attempt's row) made to hold the attempt until the commit, so a
-    check of its state and the write that relies on it cannot be split by another
-    request (ASVS 15.4.2): ``FOR UPDATE`` on PostgreSQL (SQLite ignores it); on SQLite,
-    which has no row locks, the request's transaction takes the write lock first.
-    """
-    take_sqlite_write_lock()
-    return query.with_for_update(of=ExamAttempt)  # not the rows it is joined to
-
-
 def take_sqlite_write_lock() -> None:
-    """On SQLite, begin the request's transaction holding the write lock (a no-op
-    elsewhere): what `lock_attempt` does, for callers with a prepared statement."""
+    """Hold the attempt until the commit, so a check of its state and the write that
+    relies on it cannot be split by another request (ASVS 15.4.2): on SQLite, which has
+    no row locks, the request's transaction begins holding the write lock (a no-op
+    elsewhere, where the attempt's query says ``FOR UPDATE``)."""
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
