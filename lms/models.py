@@ -2,6 +2,15 @@
 
 from lms.accounts.models import ConsentRecord, Organisation, RoleAssignment, User
 from lms.audit.models import AuditEntry
+from lms.certificates.models import (
+    Certificate,
+    CertificateRequest,
+    LedgerEvent,
+    LedgerHead,
+    Qualification,
+    QualificationLevel,
+    RegisterEntry,
+)
 from lms.courses.models import (
     Attachment,
     Course,
@@ -49,6 +58,8 @@ __all__ = [
     "AttemptMessage",
     "AuditEntry",
     "Category",
+    "Certificate",
+    "CertificateRequest",
     "ConsentRecord",
     "Course",
     "CourseAssignment",
@@ -66,17 +77,22 @@ __all__ = [
     "IntegrityEvent",
     "ItemScore",
     "ItemStatistic",
+    "LedgerEvent",
+    "LedgerHead",
     "Lesson",
     "LessonProgress",
     "Module",
     "Organisation",
     "OutboxMessage",
     "PracticeAttempt",
+    "Qualification",
+    "QualificationLevel",
     "Question",
     "QuestionBank",
     "QuestionReview",
     "QuestionTag",
     "QuestionVersion",
+    "RegisterEntry",
     "ResultChange",
     "RoleAssignment",
     "Snapshot",

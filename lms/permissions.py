@@ -25,9 +25,11 @@ __all__ = [
     "can_edit_bank",
     "can_edit_exam_definition",
     "can_edit_exam_definitions",
+    "can_manage_certificates",
     "can_manage_exam",
     "can_manage_exams",
     "can_manage_organisation",
+    "can_manage_qualification",
     "can_manage_users",
     "can_mark_essays",
     "can_review_question",
@@ -37,6 +39,7 @@ __all__ = [
     "editable_banks_filter",
     "exams_in_scope_filter",
     "has_role",
+    "qualifications_in_scope_filter",
     "require",
     "require_assign_course_to_user",
     "require_assign_courses",
@@ -409,3 +412,33 @@ TEMPLATE_GLOBALS = {
     "can_mark_essays": can_mark_essays,
     "Role": Role,
 }
+
+
+# -- qualifications and certificates ------------------------------------------------------
+#: who manages a qualification and decides on its certificates: the issuing
+#: organisation's certification officers (and those above it), and admins
+CERTIFICATE_OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def can_manage_certificates(actor) -> bool:
+    """Anything of the certificate administration at all (menus, the queue)."""
+    return has_role(actor, *CERTIFICATE_OFFICERS)
+
+
+def can_manage_qualification(actor, qualification) -> bool:
+    """Edit ``qualification``, approve, suspend, reinstate and revoke its certificates."""
+    return _within(scope_paths(actor, *CERTIFICATE_OFFICERS), qualification.organisation)
+
+
+def qualifications_in_scope_filter(actor):
+    """A WHERE clause for the qualifications ``actor`` manages."""
+    from lms.certificates.models import Qualification
+
+    paths = scope_paths(actor, *CERTIFICATE_OFFICERS)
+    if paths is ALL:
+        return sa.true()
+    if not paths:
+        return sa.false()
+    return Qualification.organisation_id.in_(
+        sa.select(Organisation.id).where(sa.or_(*(Organisation.path.startswith(p)
+                                                   for p in paths))))

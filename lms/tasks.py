@@ -24,8 +24,11 @@ DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
 SWEEP_EXAM_ATTEMPTS = "lms.tasks.sweep_exam_attempts"
 PURGE_EXAM_SNAPSHOTS = "lms.tasks.purge_exam_snapshots"
 MARK_ATTEMPT = "lms.tasks.mark_attempt"
+ISSUE_CERTIFICATES = "lms.tasks.issue_certificates"
 #: session.info key: ids of attempts finished in the transaction, marked after its commit
 _TO_MARK = "attempts_to_mark"
+#: session.info key: ids of attempts released in the transaction, certified after its commit
+_TO_CERTIFY = "attempts_to_certify"
 
 
 def init_app(app: Flask) -> Celery:
@@ -58,7 +61,8 @@ def init_app(app: Flask) -> Celery:
     )
     app.extensions["celery"] = celery
     _dispatch_mail_after_commit()
-    _dispatch_marking_after_commit()
+    _dispatch_ids_after_commit(_TO_MARK, _enqueue_marking, "GRADING_AUTO_MARK")
+    _dispatch_ids_after_commit(_TO_CERTIFY, _enqueue_issuance, "CERTIFICATES_AUTO_ISSUE")
     return celery
 
 
@@ -93,26 +97,32 @@ def mark_after_commit(session: Session, attempt_id: int) -> None:
     session.info.setdefault(_TO_MARK, set()).add(attempt_id)
 
 
-_marking_listening = False
+def certify_after_commit(session: Session, attempt_ids) -> None:
+    """Have certificates issued for the released results of ``attempt_ids`` once
+    ``session``'s transaction commits (a whole session's release is one task)."""
+    session.info.setdefault(_TO_CERTIFY, set()).update(attempt_ids)
 
 
-def _dispatch_marking_after_commit() -> None:
-    global _marking_listening
-    if _marking_listening:
+_ids_listening: set[str] = set()
+
+
+def _dispatch_ids_after_commit(key: str, start, flag: str) -> None:
+    """After a commit, hand the ids collected under ``session.info[key]`` to ``start``
+    (once the response has gone out, see `after_response`); unless config ``flag`` is off."""
+    if key in _ids_listening:
         return
-    _marking_listening = True
+    _ids_listening.add(key)
 
     @event.listens_for(Session, "after_commit")
     def _after_commit(session):
-        ids = sorted(session.info.pop(_TO_MARK, ()))
-        if not ids or not has_app_context() or not current_app.config.get("GRADING_AUTO_MARK",
-                                                                          True):
-            return  # without an app the sweep marks them
-        after_response(lambda: _enqueue_marking(ids))
+        ids = sorted(session.info.pop(key, ()))
+        if not ids or not has_app_context() or not current_app.config.get(flag, True):
+            return  # without an app the sweep (marking) or the CLI (certificates) does it
+        after_response(lambda: start(ids))
 
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session):
-        session.info.pop(_TO_MARK, None)
+        session.info.pop(key, None)
 
 
 def _enqueue_delivery() -> None:
@@ -191,6 +201,29 @@ def mark_attempt(attempt_id: int) -> dict | None:
     return {"attempt_id": marked.attempt_id, "score": str(marked.score),
             "passed": marked.passed, "pending_manual": marked.pending_manual,
             "state": marked.state.value}
+
+
+def _enqueue_issuance(ids: list[int]) -> None:
+    try:
+        enqueue(ISSUE_CERTIFICATES, ids)
+    except Exception:  # the release stands; `flask lms certificates issue` catches up
+        log.exception("issuing certificates for attempts %s failed or was not queued", ids)
+
+
+@shared_task(name=ISSUE_CERTIFICATES)
+def issue_certificates(attempt_ids: list[int]) -> dict:
+    """Issue (or queue for approval) the certificates earned by released results."""
+    from lms.certificates.issuance import issue_for_attempts
+    from lms.extensions import db
+
+    with current_app.app_context():
+        try:
+            report = issue_for_attempts(attempt_ids)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return {"issued": len(report.issued), "queued": len(report.queued)}
 
 
 @shared_task(name=PURGE_EXAM_SNAPSHOTS)

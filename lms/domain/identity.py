@@ -87,6 +87,15 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
+def mask_holder_name(name: str) -> str:
+    """The name a public page shows of a certificate's holder: ``张三明`` → ``张*明``,
+    ``欧阳明华`` → ``欧**华``, ``张三`` → ``张*``; Latin names keep their first and last letter."""
+    name = name.strip()
+    if len(name) <= 2:
+        return name[:1] + "*" if name else ""
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_mobile(number: str | None) -> str:
     if not number:
         return ""

@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
+from lms import tasks
 from lms.audit import services as audit
 from lms.db_base import utcnow
 from lms.domain import grading
@@ -239,4 +240,5 @@ def _apply_many(attempt_ids: list[int], event: AttemptEvent,
         db.session.execute(
             sa.update(ExamResult).where(ExamResult.attempt_id.in_(sorted(moved)))
             .values(released_at=utcnow()).execution_options(synchronize_session=False))
+        tasks.certify_after_commit(db.session, moved)
     return moved

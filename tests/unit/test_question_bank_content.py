@@ -36,10 +36,10 @@ import pytest
 import yaml
 
 from lms.domain import wages
+from lms.domain.dates import add_months
 from lms.domain.items import ItemSpecError, ParametricSpec, item_from_dict
 from lms.domain.numerals import cn_to_int, well_formed_article
 from lms.domain.parametric import check_instances, compute_answer, instantiate
-from lms.domain.wages.double_wage import add_months
 
 REPO = Path(__file__).resolve().parents[2]
 BANKS = REPO / "question_banks"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lms.domain.dates import add_months
 from lms.domain.wages import WageInputError, no_contract_double_wage
-from lms.domain.wages.double_wage import add_months
 
 
 def double(start, wage=6_000, **kw):

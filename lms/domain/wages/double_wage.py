@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from lms.domain.dates import add_months
 from lms.domain.wages.common import (
     ZERO,
     Basis,
@@ -49,13 +49,6 @@ class DoubleWage:
     deemed_open_ended_on: date | None
     steps: tuple[Step, ...]
     citations: tuple[Basis, ...] = CITATIONS
-
-
-def add_months(start: date, count: int) -> date:
-    """The same day ``count`` months later, or that month's last day if shorter."""
-    month_index = start.month - 1 + count
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _check_dates(start, signed, as_of) -> None:

@@ -1,0 +1,304 @@
+"""Issuing certificates from released exam results, and the officers' approval queue.
+
+`issue_for_attempts` is what the queue runs once results are released (a whole session
+at once): for each released attempt it finds the highest level the result earns
+(`lms.domain.qualification_rules`) and issues the certificate — or files a request in
+the approval queue when the qualification asks for an officer (and, with four eyes, a
+second one). It is idempotent: a certificate and a request are unique per attempt and
+level, so running it twice issues nothing the second time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.accounts.models import User
+from lms.audit import services as audit
+from lms.certificates import artefacts, ledger
+from lms.certificates.models import (
+    Certificate,
+    CertificateRequest,
+    CertificateStatus,
+    Issuance,
+    Qualification,
+    QualificationLevel,
+    RequestKind,
+    RequestStatus,
+)
+from lms.courses.models import Course, Enrollment
+from lms.db_base import utcnow
+from lms.domain import qualification_rules as rules
+from lms.domain import serials
+from lms.domain.attempt_states import AttemptState
+from lms.domain.dates import add_months
+from lms.errors import ValidationFailed
+from lms.exams import integrity
+from lms.exams.models import ExamAttempt
+from lms.extensions import db
+from lms.grading.models import ExamResult
+from lms.notifications.services import queue_mail
+
+#: entries per status list (the W3C minimum, for herd privacy); lists stay at most half
+#: full so a random free slot is found at the first or second draw
+STATUS_LIST_SIZE = 131_072
+
+
+@dataclass
+class IssueReport:
+    issued: list[str]  # serials
+    queued: list[int]  # request ids
+    not_earned: dict[int, dict[int, tuple[str, ...]]]  # attempt → level → unmet
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Dates on certificates are China's calendar dates."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return (now or utcnow()).astimezone(zone).date()
+
+
+def expiry(valid_from: date, months: int) -> date:
+    """The last day a certificate of ``months`` validity is valid."""
+    return add_months(valid_from, months) - timedelta(days=1)
+
+
+# -- evaluating released results -------------------------------------------------------------
+
+
+def issue_for_attempts(attempt_ids: list[int], *, now: datetime | None = None) -> IssueReport:
+    """Issue (or queue) the certificates the released results of ``attempt_ids`` earn.
+    The caller commits."""
+    now = now or utcnow()
+    report = IssueReport([], [], {})
+    attempts = db.session.scalars(
+        sa.select(ExamAttempt).where(ExamAttempt.id.in_(attempt_ids),
+                                     ExamAttempt.state == AttemptState.RELEASED)
+        .options(joinedload(ExamAttempt.exam), joinedload(ExamAttempt.session))).all()
+    if not attempts:
+        return report
+    levels = db.session.scalars(
+        sa.select(QualificationLevel)
+        .where(QualificationLevel.exam_id.in_({a.exam_id for a in attempts}))
+        .options(joinedload(QualificationLevel.qualification)
+                 .joinedload(Qualification.organisation))).all()
+    if not levels:
+        return report
+    results = {r.attempt_id: r for r in db.session.scalars(
+        sa.select(ExamResult).where(ExamResult.attempt_id.in_([a.id for a in attempts])))}
+    users = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_({a.user_id for a in attempts})))}
+    completed = _completed_courses({a.user_id for a in attempts},
+                                   {c for lv in levels for c in lv.required_courses or ()})
+    flags = integrity.flags_for(attempts, now)
+    done = _already_decided([a.id for a in attempts])
+    by_id = {lv.id: lv for lv in levels}
+    level_rules = [rules.LevelRule(lv.id, lv.rank, lv.exam_id, lv.min_percent, lv.max_percent,
+                                   tuple(lv.required_courses or ()), lv.require_integrity_clear,
+                                   lv.require_photo) for lv in levels]
+    used = None
+    for attempt in attempts:
+        result = results.get(attempt.id)
+        if result is None or result.passed is None:
+            continue
+        user = users[attempt.user_id]
+        facts = rules.ResultFacts(
+            exam_id=attempt.exam_id, percent=result.percent, passed=bool(result.passed),
+            integrity_clear=attempt.review_decision == "clear" or (
+                attempt.review_decision is None and not flags.get(attempt.id)),
+            completed_courses=frozenset(completed.get(user.id, ())),
+            has_photo=bool(user.photo_file))
+        outcome = rules.level_earned(level_rules, facts)
+        if outcome.unmet:
+            report.not_earned[attempt.id] = outcome.unmet
+        if outcome.level_id is None or (attempt.id, outcome.level_id) in done:
+            continue
+        level = by_id[outcome.level_id]
+        evidence = _evidence(attempt, result, level)
+        if level.qualification.issuance == Issuance.APPROVAL:
+            request = _file_request(user, level, attempt, evidence)
+            if request is not None:
+                report.queued.append(request.id)
+            continue
+        if used is None:
+            used = _used_status_indices()
+        certificate = _issue(user, level, attempt.id, evidence, now=now, used=used)
+        if certificate is not None:
+            report.issued.append(certificate.serial)
+    return report
+
+
+def _completed_courses(user_ids: set[int], codes: set[str]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = defaultdict(set)
+    if not codes:
+        return found
+    for user_id, code in db.session.execute(
+            sa.select(Enrollment.user_id, Course.code)
+            .join(Course, Course.id == Enrollment.course_id)
+            .where(Enrollment.user_id.in_(user_ids), Enrollment.completed_at.is_not(None),
+                   Course.code.in_(codes))):
+        found[user_id].add(code)
+    return found
+
+
+def _already_decided(attempt_ids: list[int]) -> set[tuple[int, int]]:
+    issued = db.session.execute(sa.select(Certificate.attempt_id, Certificate.level_id)
+                                .where(Certificate.attempt_id.in_(attempt_ids)))
+    queued = db.session.execute(
+        sa.select(CertificateRequest.attempt_id, CertificateRequest.level_id)
+        .where(CertificateRequest.attempt_id.in_(attempt_ids),
+               CertificateRequest.kind == RequestKind.ISSUE))
+    return {tuple(row) for row in (*issued, *queued)}
+
+
+def _evidence(attempt: ExamAttempt, result: ExamResult, level: QualificationLevel) -> dict:
+    return {"attempt": attempt.id, "exam": attempt.exam.title, "exam_id": attempt.exam_id,
+            "percent": str(result.percent), "finished_at": (attempt.finished_at or utcnow())
+            .isoformat(), "courses": list(level.required_courses or [])}
+
+
+def _file_request(user: User, level: QualificationLevel, attempt: ExamAttempt,
+                  evidence: dict) -> CertificateRequest | None:
+    request = CertificateRequest(kind=RequestKind.ISSUE, holder_id=user.id,
+                                 qualification_id=level.qualification_id, level_id=level.id,
+                                 attempt_id=attempt.id, evidence=evidence)
+    try:
+        with db.session.begin_nested():
+            db.session.add(request)
+    except IntegrityError:  # filed meanwhile by a concurrent run
+        return None
+    audit.record("certificate_request.filed", obj=request,
+                 after={"level": level.id, "attempt": attempt.id})
+    return request
+
+
+# -- issuing ---------------------------------------------------------------------------------
+
+
+def _used_status_indices() -> set[int]:
+    return set(db.session.scalars(sa.select(Certificate.status_index)))
+
+
+def _draw_status_index(used: set[int]) -> int:
+    lists = len(used) // (STATUS_LIST_SIZE // 2) + 1
+    while True:
+        index = secrets.randbelow(lists * STATUS_LIST_SIZE)
+        if index not in used:
+            used.add(index)
+            return index
+
+
+def _issue(user: User, level: QualificationLevel, attempt_id: int | None, evidence: dict, *,
+           now: datetime, used: set[int], actor=None, approvers: list[int] | None = None,
+           ) -> Certificate | None:
+    """Create the certificate with its PDF and credential, and its ledger events."""
+    valid_from = local_today(now)
+    certificate = Certificate(
+        serial=serials.new_serial(), holder=user, qualification=level.qualification,
+        level=level, attempt_id=attempt_id, evidence=evidence, issued_at=now,
+        valid_from=valid_from, expires_on=expiry(valid_from, level.months),
+        status=CertificateStatus.ACTIVE, status_changed_at=now,
+        status_index=_draw_status_index(used))
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:  # the same result and level issued meanwhile
+        return None
+    if approvers:
+        ledger.append("approved", certificate, actor=actor, at=now,
+                      data={"approvers": approvers})
+    ledger.append("issued", certificate, actor=actor, at=now, data=_ledger_data(certificate))
+    audit.record("certificate.issued", actor=actor, obj=certificate,
+                 after={"serial": certificate.serial, "level": level.id})
+    artefacts.produce(certificate)
+    queue_mail("certificate_issued", user.email, locale=user.locale, user=user,
+               certificate=certificate, link=artefacts.holder_link())
+    return certificate
+
+
+def _ledger_data(certificate: Certificate) -> dict:
+    return {"holder": certificate.holder_id, "qualification": certificate.qualification.code,
+            "level": certificate.level.code, "valid_from": certificate.valid_from.isoformat(),
+            "expires_on": certificate.expires_on.isoformat(),
+            "attempt": certificate.attempt_id, "pdf_sha256": certificate.pdf_sha256}
+
+
+# -- the approval queue ----------------------------------------------------------------------
+
+
+def approve(request: CertificateRequest, officer, *, now: datetime | None = None
+            ) -> Certificate | None:
+    """An officer approves a queued issue: the certificate is issued — or, under four
+    eyes, the first approval is recorded and a second officer must confirm. Refused
+    (`ValidationFailed`) when the request was decided meanwhile or the same officer
+    tries to be both pairs of eyes."""
+    now = now or utcnow()
+    if request.status != RequestStatus.PENDING:
+        raise ValidationFailed("request", "decided")
+    four_eyes = request.qualification.four_eyes
+    if four_eyes and request.first_by_id == officer.id:
+        raise ValidationFailed("request", "same_officer")
+    if four_eyes and request.first_by_id is None:
+        _claim(request, status=RequestStatus.PENDING, first_by_id=officer.id, first_at=now)
+        audit.record("certificate_request.first_approval", actor=officer, obj=request,
+                     after={"level": request.level_id})
+        return None
+    _claim(request, status=RequestStatus.DONE, decided_by_id=officer.id, decided_at=now)
+    approvers = [i for i in (request.first_by_id, officer.id) if i is not None]
+    certificate = _issue(request.holder, request.level, request.attempt_id, request.evidence,
+                         now=now, used=_used_status_indices(), actor=officer,
+                         approvers=approvers)
+    if certificate is None:
+        raise ValidationFailed("request", "decided")
+    request.certificate = certificate
+    audit.record("certificate_request.approved", actor=officer, obj=request,
+                 after={"serial": certificate.serial})
+    return certificate
+
+
+def reject(request: CertificateRequest, officer, reason: str, *,
+           now: datetime | None = None) -> None:
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ValidationFailed("reason", "required")
+    if request.status != RequestStatus.PENDING:
+        raise ValidationFailed("request", "decided")
+    _claim(request, status=RequestStatus.REJECTED, decided_by_id=officer.id,
+           decided_at=now or utcnow(), reason=reason)
+    audit.record("certificate_request.rejected", actor=officer, obj=request,
+                 after={"reason": reason})
+
+
+def _claim(request: CertificateRequest, **values) -> None:
+    """Move a pending request on, guarded by its revision: of two officers deciding at
+    once, one wins and the other is told the request was decided meanwhile."""
+    moved = db.session.execute(
+        sa.update(CertificateRequest)
+        .where(CertificateRequest.id == request.id,
+               CertificateRequest.revision == request.revision,
+               CertificateRequest.status == RequestStatus.PENDING)
+        .values(revision=CertificateRequest.revision + 1, **values)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise ValidationFailed("request", "decided")
+    db.session.refresh(request)
+
+
+def pending_requests(scope_filter) -> list[CertificateRequest]:
+    return list(db.session.scalars(
+        sa.select(CertificateRequest)
+        .join(Qualification, Qualification.id == CertificateRequest.qualification_id)
+        .where(CertificateRequest.status == RequestStatus.PENDING, scope_filter)
+        .order_by(CertificateRequest.created_at, CertificateRequest.id)
+        .options(joinedload(CertificateRequest.holder).joinedload(User.organisation),
+                 joinedload(CertificateRequest.level), joinedload(CertificateRequest.first_by),
+                 joinedload(CertificateRequest.certificate),
+                 selectinload(CertificateRequest.qualification))))
