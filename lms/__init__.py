@@ -171,6 +171,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
     from lms.audit.views import bp as audit_bp
+    from lms.certificates.admin_views import bp as certificate_admin_bp
+    from lms.certificates.public_views import bp as verify_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.core.views import bp as core_bp
     from lms.courses.assignment_views import bp as assignment_bp
     from lms.courses.author_views import bp as author_bp
@@ -188,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp,
                   author_bp, questions_bp, tools_bp, exams_bp, proctor_bp,
-                  exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp)
+                  exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp,
+                  certificates_bp, certificate_admin_bp, verify_bp)
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -16,6 +16,10 @@ lms_cli = AppGroup("lms", help="UnionCadre Academy administration.")
 
 
 def init_app(app: Flask) -> None:
+    from lms.certificates.cli import certificates_cli, ledger_cli
+
+    lms_cli.add_command(certificates_cli)
+    lms_cli.add_command(ledger_cli)
     app.cli.add_command(lms_cli)
 
 

@@ -71,6 +71,12 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = "5 per minute;30 per hour"
     REGISTER_RATE_LIMIT = "100 per hour"
     PASSWORD_RESET_RATE_LIMIT = "30 per hour"  # noqa: S105 - a rate, not a secret
+    # Serials carry 135 random bits, so guessing is hopeless anyway; the limit keeps a
+    # scraper from hammering the page (a federation checking a list stays well below).
+    VERIFY_RATE_LIMIT = "30 per minute;300 per hour"
+    #: issue certificates automatically when results are released (a task); off, only
+    #: ``flask lms certificates issue`` and the officers' button issue them
+    CERTIFICATES_AUTO_ISSUE = True
 
     BOOTSTRAP_SERVE_LOCAL = True
     TESTING = False

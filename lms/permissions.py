@@ -22,6 +22,7 @@ __all__ = [
     "can_assign_courses",
     "can_author_courses",
     "can_author_questions",
+    "can_certify_for",
     "can_edit_bank",
     "can_edit_exam_definition",
     "can_edit_exam_definitions",
@@ -393,6 +394,41 @@ require_accommodate = _requiring(can_accommodate)
 require_mark_essays = _requiring(can_mark_essays)
 require_assign_course_to_user = _requiring(can_assign_course_to_user)
 
+# -- qualifications and certificates ------------------------------------------------------
+#: who manages a qualification and decides on its certificates: the issuing
+#: organisation's certification officers (and those above it), and admins
+CERTIFICATE_OFFICERS = (Role.OFFICER, Role.ADMIN)
+
+
+def can_manage_certificates(actor) -> bool:
+    """Anything of the certificate administration at all (menus, the queue)."""
+    return has_role(actor, *CERTIFICATE_OFFICERS)
+
+
+def can_certify_for(actor, organisation) -> bool:
+    """Own qualifications issued by ``organisation``."""
+    return _within(scope_paths(actor, *CERTIFICATE_OFFICERS), organisation)
+
+
+def can_manage_qualification(actor, qualification) -> bool:
+    """Edit ``qualification``, approve, suspend, reinstate and revoke its certificates."""
+    return can_certify_for(actor, qualification.organisation)
+
+
+def qualifications_in_scope_filter(actor):
+    """A WHERE clause for the qualifications ``actor`` manages."""
+    from lms.certificates.models import Qualification
+
+    paths = scope_paths(actor, *CERTIFICATE_OFFICERS)
+    if paths is ALL:
+        return sa.true()
+    if not paths:
+        return sa.false()
+    return Qualification.organisation_id.in_(
+        sa.select(Organisation.id).where(sa.or_(*(Organisation.path.startswith(p)
+                                                   for p in paths))))
+
+
 #: Exposed to templates as globals.
 TEMPLATE_GLOBALS = {
     "has_role": has_role,
@@ -410,35 +446,7 @@ TEMPLATE_GLOBALS = {
     "can_edit_exam_definitions": can_edit_exam_definitions,
     "can_manage_exam": can_manage_exam,
     "can_mark_essays": can_mark_essays,
+    "can_manage_certificates": can_manage_certificates,
     "Role": Role,
 }
 
-
-# -- qualifications and certificates ------------------------------------------------------
-#: who manages a qualification and decides on its certificates: the issuing
-#: organisation's certification officers (and those above it), and admins
-CERTIFICATE_OFFICERS = (Role.OFFICER, Role.ADMIN)
-
-
-def can_manage_certificates(actor) -> bool:
-    """Anything of the certificate administration at all (menus, the queue)."""
-    return has_role(actor, *CERTIFICATE_OFFICERS)
-
-
-def can_manage_qualification(actor, qualification) -> bool:
-    """Edit ``qualification``, approve, suspend, reinstate and revoke its certificates."""
-    return _within(scope_paths(actor, *CERTIFICATE_OFFICERS), qualification.organisation)
-
-
-def qualifications_in_scope_filter(actor):
-    """A WHERE clause for the qualifications ``actor`` manages."""
-    from lms.certificates.models import Qualification
-
-    paths = scope_paths(actor, *CERTIFICATE_OFFICERS)
-    if paths is ALL:
-        return sa.true()
-    if not paths:
-        return sa.false()
-    return Qualification.organisation_id.in_(
-        sa.select(Organisation.id).where(sa.or_(*(Organisation.path.startswith(p)
-                                                   for p in paths))))

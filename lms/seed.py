@@ -34,7 +34,10 @@ DEMO_USERS = (
     ("proctor@demo.unioncadre.cn", "陈建国", Role.PROCTOR, "demo-dongcheng", "demo-dongcheng"),
     ("officer@demo.unioncadre.cn", "刘海燕", Role.OFFICER, "demo-dongcheng", "demo-dongcheng"),
     ("admin@demo.unioncadre.cn", "赵磊", Role.ADMIN, "demo-city", None),
+    ("holder@demo.unioncadre.cn", "周志明", Role.CANDIDATE, "demo-machinery", None),
 )
+DEMO_HOLDER = "holder@demo.unioncadre.cn"
+DEMO_QUALIFICATION_CODE = "cadre-qualification"
 
 
 #: Practice quizzes of the shipped courses: course code → (bank code, module key →
@@ -245,10 +248,6 @@ DEMO_EXAM_SECTIONS = [
 
 def seed_demo_candidate_profile() -> None:
     """The demo candidate gets an ID number and a photo, so the demo exam can be booked."""
-    import io
-
-    from PIL import Image
-
     from lms.accounts import personal_data
     from lms.accounts.models import User
 
@@ -257,9 +256,7 @@ def seed_demo_candidate_profile() -> None:
         return
     user.id_number_encrypted = personal_data.encrypt(DEMO_ID_NUMBER.encode())
     user.id_number_digest = personal_data.id_number_digest(DEMO_ID_NUMBER)
-    picture = io.BytesIO()
-    Image.new("RGB", (300, 300), (196, 30, 58)).save(picture, format="PNG")
-    user.photo_file = personal_data.store_photo(personal_data.prepare_photo(picture.getvalue()))
+    _give_photo(user, (196, 30, 58))
 
 
 def seed_demo_exam() -> None:
@@ -294,6 +291,60 @@ def seed_demo_exam() -> None:
     db.session.add_all([exam, session])
 
 
+def seed_demo_qualification() -> None:
+    """工会干部职业资格 with three levels by score band of the demo exam, issued by the demo
+    officer's district; and a demo holder with an active 中级 certificate, so verification,
+    the PDF and the register can be tried at once (its evidence says it is demo data: it
+    comes from no exam attempt)."""
+    from lms.accounts.models import Organisation, User
+    from lms.audit import services as audit
+    from lms.certificates import issuance
+    from lms.certificates.models import Certificate, Qualification, QualificationLevel
+    from lms.db_base import utcnow
+    from lms.exams.models import Exam
+
+    if db.session.scalar(sa.select(Qualification.id)
+                         .where(Qualification.code == DEMO_QUALIFICATION_CODE)):
+        return
+    exam_id = db.session.scalar(sa.select(Exam.id).where(Exam.code == DEMO_EXAM_CODE))
+    qualification = Qualification(
+        code=DEMO_QUALIFICATION_CODE, title="工会干部职业资格",
+        description="专职工会干部的职业资格：掌握工会法、劳动法律法规、工资核算和集体协商，"
+                    "能依法开展工会工作。",
+        organisation=db.session.scalar(sa.select(Organisation)
+                                       .where(Organisation.code == "demo-dongcheng")),
+        validity_months=36)
+    for rank, (code, title, low, high) in enumerate((
+            ("junior", "初级", 60, 80), ("intermediate", "中级", 80, 90),
+            ("senior", "高级", 90, None)), start=1):
+        qualification.levels.append(QualificationLevel(
+            code=code, title=title, rank=rank, exam_id=exam_id, min_percent=low,
+            max_percent=high, required_courses=["union-law"] if code == "senior" else []))
+    db.session.add(qualification)
+    db.session.flush()
+    holder = db.session.scalar(sa.select(User).where(User.email == DEMO_HOLDER))
+    if holder is None or db.session.scalar(sa.select(Certificate.id)
+                                           .where(Certificate.holder_id == holder.id)):
+        return
+    _give_photo(holder, (30, 90, 160))
+    certificate = issuance.issue_without_exam(
+        holder, qualification.levels[1], {"demo": True, "exam": "工会干部职业资格考试（演示）",
+                                          "finished_at": utcnow().isoformat()})
+    audit.record("certificate.seeded", obj=certificate, after={"serial": certificate.serial})
+
+
+def _give_photo(user, colour) -> None:
+    import io
+
+    from PIL import Image
+
+    from lms.accounts import personal_data
+
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 300), colour).save(picture, format="PNG")
+    user.photo_file = personal_data.store_photo(personal_data.prepare_photo(picture.getvalue()))
+
+
 def seed_demo() -> list[tuple[str, str]]:
     """Load every area's demo data; returns (role, e-mail) of the demo logins."""
     seed_organisations()
@@ -303,4 +354,5 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_assignments()
     seed_demo_candidate_profile()
     seed_demo_exam()
+    seed_demo_qualification()
     return logins

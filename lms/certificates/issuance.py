@@ -136,6 +136,23 @@ def issue_for_attempts(attempt_ids: list[int], *, now: datetime | None = None) -
     return report
 
 
+def issue_for_exams(exam_ids: list[int], *, batch: int = 500) -> IssueReport:
+    """`issue_for_attempts` over every released result of ``exam_ids``, in batches."""
+    total = IssueReport([], [], {})
+    last = 0
+    while ids := list(db.session.scalars(
+            sa.select(ExamAttempt.id)
+            .where(ExamAttempt.exam_id.in_(exam_ids), ExamAttempt.state == AttemptState.RELEASED,
+                   ExamAttempt.id > last)
+            .order_by(ExamAttempt.id).limit(batch))):
+        report = issue_for_attempts(ids)
+        total.issued += report.issued
+        total.queued += report.queued
+        total.not_earned.update(report.not_earned)
+        last = ids[-1]
+    return total
+
+
 def _completed_courses(user_ids: set[int], codes: set[str]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
     if not codes:
@@ -221,6 +238,16 @@ def _issue(user: User, level: QualificationLevel, attempt_id: int | None, eviden
     artefacts.produce(certificate)
     queue_mail("certificate_issued", user.email, locale=user.locale, user=user,
                certificate=certificate, link=artefacts.holder_link())
+    return certificate
+
+
+def issue_without_exam(user: User, level: QualificationLevel, evidence: dict, *,
+                       actor=None, now: datetime | None = None) -> Certificate:
+    """A certificate that no exam result earned: for the demo data and for migrating
+    holders of certificates issued before the platform (the evidence says which)."""
+    certificate = _issue(user, level, None, evidence, now=now or utcnow(),
+                         used=_used_status_indices(), actor=actor)
+    assert certificate is not None  # no attempt: nothing to clash with
     return certificate
 
 

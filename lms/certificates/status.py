@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from lms.audit import services as audit
-from lms.certificates import artefacts, ledger
+from lms.certificates import artefacts, ledger, register
 from lms.certificates.models import (
     Certificate,
     CertificateRequest,
@@ -76,6 +76,8 @@ def _apply(certificate: Certificate, action: str, officer, reason: str, now: dat
     audit.record(f"certificate.{kind}", actor=officer, obj=certificate,
                  before={"status": before.value}, after={"status": target.value,
                                                          "reason": reason})
+    if target == R:
+        register.drop_unqualified([certificate.holder_id])
     holder = certificate.holder
     queue_mail("certificate_status", holder.email, locale=holder.locale, user=holder,
                certificate=certificate, action=kind, reason=reason,
