@@ -56,6 +56,7 @@ def decode_base64url(text: str) -> bytes:
         raise MultibaseError("expected multibase base64url (u…)")
     body = text[1:]
     try:
-        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        # validate: the lenient decoder would silently skip stray characters
+        return base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
     except ValueError as exc:
         raise MultibaseError(f"not base64url: {exc}") from None

@@ -55,6 +55,8 @@ def decode(encoded: str) -> bytes:
         raise StatusListError(f"not a GZIP stream: {exc}") from None
     if len(data) > MAX_DECODED_BYTES:
         raise StatusListError("status list too large")
+    if not data:
+        raise StatusListError("empty status list")
     return data
 
 
