@@ -118,3 +118,34 @@ def did_document(base_url: str, keys: Iterable[PublishedKey]) -> dict[str, Any]:
         # which signatures (those made before it) still count
         "assertionMethod": [m["id"] for m in methods],
     }
+
+
+def key_from_did_document(document: Any, method: str) -> tuple[Ed25519PublicKey, datetime | None]:
+    """The Ed25519 key a DID document publishes under `method` (an absolute DID URL),
+    with its revocation time. Only methods the document itself controls count."""
+    did = method.split("#", 1)[0]
+    if not isinstance(document, dict) or document.get("id") != did:
+        raise DidError("the DID document is for another DID")
+    for entry in document.get("verificationMethod") or []:
+        if not isinstance(entry, dict):
+            continue
+        entry_id = entry.get("id", "")
+        if entry_id.startswith("#"):
+            entry_id = did + entry_id
+        if entry_id != method:
+            continue
+        if entry.get("controller", did) != did:
+            raise DidError("the key is controlled by someone else")
+        if entry.get("type") not in ("Multikey", "Ed25519VerificationKey2020"):
+            raise DidError(f"unsupported key type {entry.get('type')!r}")
+        revoked = entry.get("revoked")
+        revoked_at = None
+        if revoked is not None:
+            try:
+                revoked_at = datetime.fromisoformat(str(revoked).replace("Z", "+00:00"))
+            except ValueError:
+                raise DidError("unreadable revocation time") from None
+            if revoked_at.tzinfo is None:
+                revoked_at = revoked_at.replace(tzinfo=UTC)
+        return key_from_multibase(entry.get("publicKeyMultibase", "")), revoked_at
+    raise DidError(f"{method} is not in the DID document")
