@@ -14,7 +14,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from lms.extensions import db
-from lms.keys import load_signing_key, signing_key_path
+from lms.keys import INDEX_NAME, keyring_dir, legacy_key_path, load_signing_key
 
 
 def check_database(app: Flask) -> str | None:
@@ -55,15 +55,19 @@ def check_harfbuzz_subset(app: Flask) -> str | None:
 
 
 def check_signing_key(app: Flask) -> str | None:
-    path = signing_key_path(app)
-    if not path.exists():
-        return _("Credential signing key missing at %(path)s: run `flask --app app lms "
-                 "init-keys`.", path=str(path))
+    """The key ring has an active key that loads (an old single key file is taken into
+    the ring here, on first use)."""
     try:
         load_signing_key(app)
-    except (ValueError, TypeError) as exc:
-        return _("Credential signing key at %(path)s is unusable: %(error)s", path=str(path),
-                 error=str(exc))
+    except FileNotFoundError:
+        return _("Credential signing key missing at %(path)s: run `flask --app app lms "
+                 "init-keys`.", path=str(keyring_dir(app)))
+    except (ValueError, TypeError, OSError) as exc:
+        legacy = legacy_key_path(app)
+        ring = keyring_dir(app)
+        where = legacy if legacy.exists() and not (ring / INDEX_NAME).exists() else ring
+        return _("Credential signing key at %(path)s is unusable: %(error)s",
+                 path=str(where), error=str(exc))
     return None
 
 

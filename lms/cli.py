@@ -373,3 +373,143 @@ def questions_export(bank_code, fmt, output) -> None:
         raise click.ClickException(str(exc)) from None
     Path(output).write_bytes(data)
     click.echo(f"exported {bank_code} as {fmt} to {output}")
+
+
+@lms_cli.group("credentials")
+def credentials() -> None:
+    """Signed Open Badges 3.0 credentials."""
+
+
+# exit codes of `credentials verify`
+VERIFY_OK, VERIFY_INVALID, VERIFY_STATUS_UNKNOWN = 0, 1, 2
+
+
+def _json_default(value):
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+@credentials.command("verify")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--status-list", "status_lists", multiple=True,
+              type=click.File("r", encoding="utf-8"),
+              help="A status list credential to use instead of fetching it (matched by id).")
+@click.option("--no-fetch", is_flag=True,
+              help="Never use the network: no status lists, no other issuers' DID documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def credentials_verify(file, status_lists, no_fetch, as_json) -> None:
+    """Verify a credential offline: signature, dates and, when the status list is
+    reachable or given, revocation and suspension. Exit 0 valid, 1 invalid,
+    2 signature valid but status unknown."""
+    from datetime import UTC, datetime
+
+    from flask_babel import gettext as _
+
+    from lms.credentials import resolvers
+    from lms.credentials.verify import verify_credential
+    from lms.keys import local_resolver
+
+    raw = file.read()
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        doc = raw.strip()  # maybe a JWT: the verifier says why it is refused
+    lists = []
+    for fh in status_lists:
+        try:
+            lists.append(json.load(fh))
+        except ValueError:
+            raise click.ClickException(_("%(file)s is not JSON", file=fh.name)) from None
+    fetch_json = None if no_fetch else resolvers.http_get_json
+    resolve_key = resolvers.chain(
+        local_resolver(current_app), resolvers.did_key_resolver,
+        resolvers.did_web_resolver(fetch_json) if fetch_json else None)
+    verdict = verify_credential(doc, now=datetime.now(UTC), resolve_key=resolve_key,
+                                fetch_status_list=resolvers.status_fetcher(lists, fetch_json))
+    code = (VERIFY_OK if verdict.ok else
+            VERIFY_STATUS_UNKNOWN if verdict.reason == "status_unavailable" else VERIFY_INVALID)
+    if as_json:
+        click.echo(json.dumps({"ok": verdict.ok, "reason": verdict.reason,
+                               "message": verdict.message, "details": verdict.details},
+                              ensure_ascii=False, indent=2, default=_json_default))
+        sys.exit(code)
+    if verdict.ok:
+        click.echo("valid")
+    elif code == VERIFY_STATUS_UNKNOWN:
+        click.echo("verified-but-status-unknown")
+    else:
+        click.echo(f"invalid: {verdict.reason}")
+    click.echo(verdict.message)
+    details = verdict.details
+    if "issuer" in details:
+        click.echo(_("issuer: %(issuer)s", issuer=details["issuer"]))
+        if details.get("issuer_key_bound") is False:
+            click.echo(_("note: the signing key is not tied to the issuer's identifier"))
+    for name in ("validFrom", "validUntil"):
+        if name in details:
+            click.echo(f"{name}: {_json_default(details[name])}")
+    for entry in details.get("status", []):
+        click.echo(_("status %(purpose)s: %(result)s", purpose=entry.get("purpose")
+                     or entry.get("type"), result=entry["result"]))
+    sys.exit(code)
+
+
+@lms_cli.group("keys")
+def keys() -> None:
+    """The credential-signing key ring."""
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def keys_list(as_json: bool) -> None:
+    """Every key: kid, status, created, retired and revoked times."""
+    from lms.keys import public_keys
+
+    ring = public_keys(current_app)
+    if as_json:
+        click.echo(json.dumps([{**k.to_json(), "status": k.status} for k in ring], indent=2))
+        return
+    for k in ring:
+        row = k.to_json()
+        click.echo(f"{k.kid}  {k.status:<7}  created {row['created']}"
+                   + (f"  retired {row['retired_at']}" if k.retired_at else "")
+                   + (f"  revoked {row['revoked_at']}" if k.revoked_at else ""))
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new signing key; the old one is retired but keeps verifying."""
+    from lms.keys import rotate
+
+    click.echo(f"new active key {rotate(current_app)}")
+
+
+@keys.command("revoke")
+@click.argument("kid")
+@click.option("--at", "at", help="Compromised since (ISO 8601 with a timezone); default now.")
+def keys_revoke(kid: str, at: str | None) -> None:
+    """Revoke a compromised key: what it signed from --at on no longer verifies."""
+    from datetime import datetime
+
+    from lms.keys import KeyRingError, revoke
+
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 time: {at!r}", param_hint="--at") \
+                from None
+        if when.tzinfo is None:
+            raise click.BadParameter("give a timezone, e.g. 2026-05-01T08:00:00+08:00",
+                                     param_hint="--at")
+    try:
+        new = revoke(current_app, kid, when)
+    except KeyRingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"revoked {kid}")
+    if new:
+        click.echo(f"new active key {new}")

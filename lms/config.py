@@ -21,6 +21,12 @@ class Config:
     ID_ENCRYPTION_KEY: str | None = None  # Fernet key for ID numbers and photos
     REDIS_URL: str | None = None
     BASE_URL = "http://127.0.0.1:5000"
+    # Credentials: the key ring folder (default: instance/credential_keys) and the
+    # issuer identity, "web" (did:web of BASE_URL, keys published at
+    # /.well-known/did.json) or "key" (did:key of the active key: no web server needed,
+    # but the issuer id changes at every key rotation)
+    SIGNING_KEY_DIR: str | None = None
+    CREDENTIAL_ISSUER_DID = "web"
     SMTP_HOST: str | None = None
     SMTP_PORT = 25
     SMTP_USER: str | None = None
