@@ -4,7 +4,7 @@
   suspended / revoked, the masked holder name, qualification and level, issuer, dates,
   the holder's photo only if they opted in, and a check of a PDF's SHA-256 (upload the
   file or paste the hash). An unknown or malformed serial is one generic 404.
-* ``/register`` — the opt-in public register of qualified cadres (人才库).
+* ``/cadres`` — the opt-in public register of qualified cadres (人才库).
 * ``/api/v1/credentials/<serial>``, ``/api/v1/status-lists/<id>``, ``/.well-known/did.json``
   — the signed credential, the signed status lists and the issuer's DID document.
 
@@ -104,7 +104,7 @@ def photo(serial: str):
     return response
 
 
-@bp.get("/register")
+@bp.get("/cadres")
 def register_index():
     search = register.Search.from_args(request.args)
     page = register.search(search)

@@ -1,0 +1,212 @@
+"""Issuing certificates from released results, the approval queue with four eyes,
+suspension / reinstatement / revocation, and the ledger they write (on SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from lms.audit.models import AuditEntry
+from lms.certificates import issuance, ledger, status
+from lms.certificates.models import (
+    Certificate,
+    CertificateRequest,
+    CertificateStatus,
+    Issuance,
+    LedgerEvent,
+    RequestStatus,
+)
+from lms.domain import serials
+from lms.errors import ValidationFailed
+from lms.extensions import db
+from lms.notifications.models import OutboxMessage
+from tests.certificate_factories import certificate_of, certified_exam, officer, sit
+from tests.factories import make_org
+
+
+def mails(kind):
+    return db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+
+
+def test_a_released_pass_issues_the_level_of_its_score_band(app):
+    exam, _ = certified_exam()
+    top, low, failed = sit(exam, 5), sit(exam, 3, name="李四"), sit(exam, 2, name="王五")
+    high_cert, low_cert = certificate_of(top), certificate_of(low)
+    assert high_cert.level.title == "中级" and low_cert.level.title == "初级"
+    assert certificate_of(failed) is None
+    assert serials.normalise(high_cert.serial) == high_cert.serial
+    assert high_cert.status == CertificateStatus.ACTIVE
+    assert (high_cert.expires_on - high_cert.valid_from).days in range(1094, 1097)  # 36 months
+    assert high_cert.evidence["attempt"] == top.id and high_cert.evidence["percent"] == "100.00"
+    assert len(high_cert.pdf_sha256) == 64 and high_cert.credential["proof"]["cryptosuite"] == \
+        "eddsa-rdfc-2022"
+    assert high_cert.status_index != low_cert.status_index
+    assert {m.to_address for m in mails("certificate_issued")} == {top.user.email,
+                                                                   low.user.email}
+
+
+def test_issuing_twice_issues_nothing_more(app):
+    exam, _ = certified_exam()
+    attempt = sit(exam, 5)
+    again = issuance.issue_for_attempts([attempt.id])
+    db.session.commit()
+    assert again.issued == [] and again.queued == []
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+    assert ledger.verify() is None
+
+
+def test_no_certificate_without_a_photo_or_with_integrity_unreviewed(app):
+    exam, _ = certified_exam()
+    attempt = sit(exam, 5, photo=False)
+    assert certificate_of(attempt) is None
+    report = issuance.issue_for_attempts([attempt.id])
+    assert "photo" in report.not_earned[attempt.id][max(report.not_earned[attempt.id])]
+
+
+def test_an_invalidated_attempt_earns_nothing(app):
+    exam, _ = certified_exam(issuance=Issuance.APPROVAL)
+    attempt = sit(exam, 5)
+    attempt.review_decision = "invalidate"
+    db.session.query(CertificateRequest).delete()
+    db.session.commit()
+    report = issuance.issue_for_attempts([attempt.id])
+    assert report.queued == [] and report.issued == []
+
+
+def test_approval_queue_with_four_eyes(app):
+    org = make_org()
+    exam, _ = certified_exam(org, issuance=Issuance.APPROVAL, four_eyes=True)
+    attempt = sit(exam, 5)
+    assert certificate_of(attempt) is None
+    request = db.session.scalar(sa.select(CertificateRequest))
+    first, second = officer(org), officer(org)
+    assert issuance.approve(request, first) is None
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as refused:
+        issuance.approve(request, first)
+    assert refused.value.reason == "same_officer"
+    db.session.rollback()
+    certificate = issuance.approve(request, second)
+    db.session.commit()
+    assert certificate.serial and request.status == RequestStatus.DONE
+    kinds = db.session.scalars(sa.select(LedgerEvent.kind).order_by(LedgerEvent.seq)).all()
+    assert kinds == ["approved", "issued"]
+    approved = db.session.scalar(sa.select(LedgerEvent).where(LedgerEvent.kind == "approved"))
+    assert approved.data["approvers"] == [first.id, second.id]
+    actions = set(db.session.scalars(sa.select(AuditEntry.action)))
+    assert {"certificate_request.first_approval", "certificate_request.approved",
+            "certificate.issued"} <= actions
+
+
+def test_a_rejection_needs_a_reason_and_issues_nothing(app):
+    org = make_org()
+    exam, _ = certified_exam(org, issuance=Issuance.APPROVAL)
+    attempt = sit(exam, 5)
+    request = db.session.scalar(sa.select(CertificateRequest))
+    with pytest.raises(ValidationFailed):
+        issuance.reject(request, officer(org), "  ")
+    issuance.reject(request, officer(org), "照片与本人不符")
+    db.session.commit()
+    assert certificate_of(attempt) is None and request.status == RequestStatus.REJECTED
+
+
+@pytest.fixture
+def issued(app):
+    org = make_org()
+    exam, _ = certified_exam(org)
+    attempt = sit(exam, 5)
+    return certificate_of(attempt), officer(org)
+
+
+def test_suspend_reinstate_revoke_each_need_a_reason_and_are_chained(issued):
+    certificate, who = issued
+    with pytest.raises(ValidationFailed) as no_reason:
+        status.change(certificate, "suspend", who, "")
+    assert no_reason.value.field == "reason"
+    status.change(certificate, "suspend", who, "年度考核待复核")
+    status.change(certificate, "reinstate", who, "复核通过")
+    status.change(certificate, "revoke", who, "考试舞弊经查属实")
+    db.session.commit()
+    assert certificate.status == CertificateStatus.REVOKED
+    assert certificate.status_reason == "考试舞弊经查属实"
+    with pytest.raises(ValidationFailed) as final:
+        status.change(certificate, "reinstate", who, "再议")
+    assert final.value.reason == "not_allowed"
+    kinds = db.session.scalars(sa.select(LedgerEvent.kind).order_by(LedgerEvent.seq)).all()
+    assert kinds == ["issued", "suspended", "reinstated", "revoked"]
+    assert ledger.verify() is None
+    assert [m.subject for m in mails("certificate_status")] and len(
+        mails("certificate_status")) == 3
+
+
+def test_revocation_under_four_eyes_waits_for_a_second_officer(app):
+    org = make_org()
+    exam, _ = certified_exam(org, four_eyes=True, issuance=Issuance.AUTOMATIC)
+    certificate = certificate_of(sit(exam, 5))
+    first, second = officer(org), officer(org)
+    request = status.change(certificate, "revoke", first, "伪造学历")
+    db.session.commit()
+    assert request is not None and certificate.status == CertificateStatus.ACTIVE
+    with pytest.raises(ValidationFailed):
+        status.confirm_revocation(request, first)
+    db.session.rollback()
+    status.confirm_revocation(request, second)
+    db.session.commit()
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.REVOKED
+    revoked = db.session.scalar(sa.select(LedgerEvent).where(LedgerEvent.kind == "revoked"))
+    assert revoked.data["approvers"] == [first.id, second.id]
+
+
+def test_two_officers_at_once_leave_one_consistent_audited_state(make_app, tmp_path):
+    """One revokes while the other suspends, each in its own app and connection: exactly
+    one change wins, the other is refused, and the ledger stays one chain."""
+    app = make_app()
+    with app.app_context():
+        org = make_org()
+        exam, _ = certified_exam(org)
+        serial = certificate_of(sit(exam, 5)).serial
+        officer_ids = [officer(org).id, officer(org).id]
+    outcomes = {}
+    barrier = threading.Barrier(2)
+
+    def act(action, officer_id):
+        with app.app_context():
+            from lms.accounts.models import User
+
+            who = db.session.get(User, officer_id)
+            cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+            barrier.wait()
+            try:
+                status.change(cert, action, who, f"{action} 理由")
+                db.session.commit()
+                outcomes[action] = "done"
+            except ValidationFailed as exc:
+                db.session.rollback()
+                outcomes[action] = exc.reason
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=act, args=(a, i))
+               for a, i in zip(("revoke", "suspend"), officer_ids, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+        assert sorted(outcomes.values()) == ["changed", "done"]
+        winner = next(a for a, o in outcomes.items() if o == "done")
+        assert cert.status == {"revoke": CertificateStatus.REVOKED,
+                               "suspend": CertificateStatus.SUSPENDED}[winner]
+        assert ledger.verify() is None
+        done = {"revoke": "revoked", "suspend": "suspended"}[winner]
+        kinds = db.session.scalars(sa.select(LedgerEvent.kind).order_by(LedgerEvent.seq)).all()
+        assert kinds == ["issued", done]
+        audited = db.session.scalars(sa.select(AuditEntry.action)
+                                     .where(AuditEntry.action.in_(["certificate.revoked",
+                                                                   "certificate.suspended"])))
+        assert list(audited) == [f"certificate.{done}"]
