@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Organisation, Role, User
 from lms.certificates import issuance, ledger, qualifications, status
-from lms.certificates.forms import LevelForm, QualificationForm, ReasonForm
+from lms.certificates.forms import LevelForm, QualificationForm, ReasonForm, StatusForm
 from lms.certificates.models import (
     Certificate,
     CertificateRequest,
@@ -137,18 +137,19 @@ def detail(serial: str):
                                 .where(LedgerEvent.certificate_id == certificate.id)
                                 .order_by(LedgerEvent.seq)).all()
     return render_template("certificate_admin/detail.html", certificate=certificate,
-                           events=events, form=ReasonForm(),
+                           events=events, form=StatusForm(revision=certificate.revision),
                            pending=status.pending_revocation(certificate))
 
 
 @bp.post("/<serial>/<any(suspend, reinstate, revoke):action>")
 def change(serial: str, action: str):
     certificate = _certificate_or_404(serial)
-    form = ReasonForm()
+    form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        filed = status.change(certificate, action, current_user, form.reason.data)
+        filed = status.change(certificate, action, current_user, form.reason.data,
+                              seen_revision=form.revision.data)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(_message(exc), "danger")

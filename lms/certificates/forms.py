@@ -15,6 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from lms.certificates.models import Issuance
 
@@ -61,6 +62,11 @@ class LevelForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
+
+
+class StatusForm(ReasonForm):
+    #: the certificate's revision the officer saw: a change made meanwhile is not overridden
+    revision = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
 
 
 class VerifyForm(FlaskForm):

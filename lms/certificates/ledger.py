@@ -32,8 +32,11 @@ def append(kind: str, certificate: Certificate | None, *, actor=None, data: dict
     if kind not in KINDS:
         raise ValueError(kind)
     db.session.flush()
-    db.session.execute(sa.update(LedgerHead).where(LedgerHead.id == 1)
-                       .values(seq=LedgerHead.seq + 1))
+    locked = db.session.execute(sa.update(LedgerHead).where(LedgerHead.id == 1)
+                                .values(seq=LedgerHead.seq + 1)).rowcount
+    if not locked:  # a database made without the migration that seeds the head row
+        db.session.add(LedgerHead(id=1, seq=1, hash=ledger.GENESIS))
+        db.session.flush()
     seq, prev = db.session.execute(
         sa.select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)).one()
     at = (at or utcnow()).replace(microsecond=0)
@@ -58,8 +61,8 @@ class Head:
 
 def head() -> Head:
     row = db.session.execute(sa.select(LedgerHead.seq, LedgerHead.hash)
-                             .where(LedgerHead.id == 1)).one()
-    return Head(row.seq, row.hash)
+                             .where(LedgerHead.id == 1)).one_or_none()
+    return Head(row.seq, row.hash) if row else Head(0, ledger.GENESIS)
 
 
 def verify(*, expected_head: str | None = None, batch: int = 5000) -> ledger.Break | None:

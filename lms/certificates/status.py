@@ -40,9 +40,13 @@ CHANGES = {
 
 
 def change(certificate: Certificate, action: str, officer, reason: str, *,
-           now: datetime | None = None) -> CertificateRequest | None:
+           seen_revision: int | None = None, now: datetime | None = None
+           ) -> CertificateRequest | None:
     """Apply ``action`` (suspend / reinstate / revoke) with a reason (required). A
-    revocation under four eyes files a request instead and returns it."""
+    revocation under four eyes files a request instead and returns it.
+
+    ``seen_revision`` is the revision the officer decided on (the page they saw): if the
+    certificate changed since, the change is refused rather than applied blindly."""
     if action not in CHANGES:
         raise ValueError(action)
     reason = (reason or "").strip()[:500]
@@ -52,19 +56,27 @@ def change(certificate: Certificate, action: str, officer, reason: str, *,
     starts, _target, _kind = CHANGES[action]
     if certificate.status not in starts:
         raise ValidationFailed("status", "not_allowed")
+    seen = certificate.revision if seen_revision is None else seen_revision
+    if seen != certificate.revision:
+        raise ValidationFailed("status", "changed")
     if action == "revoke" and certificate.qualification.four_eyes:
         return _request_revocation(certificate, officer, reason, now)
-    _apply(certificate, action, officer, reason, now)
+    _apply(certificate, action, officer, reason, now, seen=seen)
     return None
 
 
 def _apply(certificate: Certificate, action: str, officer, reason: str, now: datetime,
-           *, data: dict | None = None) -> None:
+           *, seen: int | None = None, data: dict | None = None) -> None:
+    """The guarded UPDATE: still in a state the change starts from and, when ``seen`` is
+    given, still at that revision — of two officers at once, the second is refused."""
     starts, target, kind = CHANGES[action]
     before = certificate.status
+    guard = [Certificate.id == certificate.id, Certificate.status.in_(starts)]
+    if seen is not None:
+        guard.append(Certificate.revision == seen)
     moved = db.session.execute(
         sa.update(Certificate)
-        .where(Certificate.id == certificate.id, Certificate.status.in_(starts))
+        .where(*guard)
         .values(status=target, status_reason=reason, status_changed_at=now,
                 revision=Certificate.revision + 1)
         .execution_options(synchronize_session=False)).rowcount

@@ -58,22 +58,31 @@ def test_issuing_twice_issues_nothing_more(app):
     assert ledger.verify() is None
 
 
-def test_no_certificate_without_a_photo_or_with_integrity_unreviewed(app):
-    exam, _ = certified_exam()
-    attempt = sit(exam, 5, photo=False)
-    assert certificate_of(attempt) is None
+@pytest.fixture
+def manual_app(make_app):
+    """Certificates issued only when a test asks (CERTIFICATES_AUTO_ISSUE off)."""
+    app = make_app(CERTIFICATES_AUTO_ISSUE=False)
+    with app.app_context():
+        yield app
+
+
+def test_no_certificate_without_a_photo(manual_app):
+    exam, qualification = certified_exam()
+    attempt = sit(exam, 5)
+    assert certificate_of(attempt) is None  # auto issue is off
+    attempt.user.photo_file = None  # e.g. removed from the profile since booking
     report = issuance.issue_for_attempts([attempt.id])
-    assert "photo" in report.not_earned[attempt.id][max(report.not_earned[attempt.id])]
+    top = max(qualification.levels, key=lambda lv: lv.rank)
+    assert report.issued == [] and report.not_earned[attempt.id][top.id] == ("photo",)
 
 
-def test_an_invalidated_attempt_earns_nothing(app):
-    exam, _ = certified_exam(issuance=Issuance.APPROVAL)
+def test_an_attempt_whose_integrity_review_was_not_clear_earns_nothing(manual_app):
+    exam, qualification = certified_exam(issuance=Issuance.APPROVAL)
     attempt = sit(exam, 5)
     attempt.review_decision = "invalidate"
-    db.session.query(CertificateRequest).delete()
-    db.session.commit()
     report = issuance.issue_for_attempts([attempt.id])
-    assert report.queued == [] and report.issued == []
+    top = max(qualification.levels, key=lambda lv: lv.rank)
+    assert report.queued == [] and report.not_earned[attempt.id][top.id] == ("integrity",)
 
 
 def test_approval_queue_with_four_eyes(app):
@@ -179,9 +188,10 @@ def test_two_officers_at_once_leave_one_consistent_audited_state(make_app, tmp_p
 
             who = db.session.get(User, officer_id)
             cert = db.session.scalar(sa.select(Certificate).where(Certificate.serial == serial))
+            seen = cert.revision  # both officers look at the same page
             barrier.wait()
             try:
-                status.change(cert, action, who, f"{action} 理由")
+                status.change(cert, action, who, f"{action} 理由", seen_revision=seen)
                 db.session.commit()
                 outcomes[action] = "done"
             except ValidationFailed as exc:
