@@ -36,6 +36,15 @@ class CanonicalizationError(ValueError):
     """The document cannot be turned into RDF (bad JSON-LD)."""
 
 
+class UnsignedPropertiesError(ValueError):
+    """The document has properties a signature would not cover."""
+
+    def __init__(self, properties: list[str]) -> None:
+        super().__init__("properties without a JSON-LD term (they would not be signed): "
+                         + ", ".join(properties))
+        self.properties = properties
+
+
 def canonical_nquads(doc: dict[str, Any], loader: DocumentLoader | None = None) -> str:
     """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, offline."""
     loader = loader or default_loader()
@@ -50,6 +59,42 @@ def canonical_nquads(doc: dict[str, Any], loader: DocumentLoader | None = None) 
                 raise cause from None
             cause = cause.__cause__ or getattr(cause, "cause", None)
         raise CanonicalizationError(str(exc).splitlines()[0]) from None
+
+
+def _key_paths(node: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every property path of a JSON tree; arrays are transparent (compaction may turn
+    a one-element array into its element) and contexts are not data."""
+    paths: set[tuple[str, ...]] = set()
+    if isinstance(node, list):
+        for item in node:
+            paths |= _key_paths(item, prefix)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "@context":
+                continue
+            paths.add((*prefix, key))
+            paths |= _key_paths(value, (*prefix, key))
+    return paths
+
+
+def unsigned_properties(doc: dict[str, Any], loader: DocumentLoader | None = None) -> list[str]:
+    """Properties that JSON-LD processing drops (no term for them in the contexts, or a
+    null value): canonicalisation leaves them out, so a signature would not cover them.
+    JSON-LD "safe mode" (VC-DI §4.2 recommends it): we refuse to sign or accept them."""
+    loader = loader or default_loader()
+    options = loader.options()
+    try:
+        expanded = jsonld.expand(doc, options)
+        compacted = jsonld.compact(expanded, {"@context": doc.get("@context", {})},
+                                   loader.options())
+    except jsonld.JsonLdError as exc:
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, UnknownContextError):
+                raise cause from None
+            cause = cause.__cause__ or getattr(cause, "cause", None)
+        raise CanonicalizationError(str(exc).splitlines()[0]) from None
+    return sorted("/".join(p) for p in _key_paths(doc) - _key_paths(compacted))
 
 
 def proof_kind(proof: Any) -> str | None:
@@ -72,7 +117,7 @@ def _unsecured(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "proof"}
 
 
-def _proof_config(doc: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+def proof_config(doc: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in doc:
         config["@context"] = doc["@context"]
@@ -82,7 +127,7 @@ def _proof_config(doc: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
 def hash_data(doc: dict[str, Any], proof: dict[str, Any], *, kind: str = "rdfc",
               loader: DocumentLoader | None = None) -> bytes:
     """proofHash || documentHash: the 64 bytes the Ed25519 signature covers."""
-    config = _proof_config(doc, proof)
+    config = proof_config(doc, proof)
     unsecured = _unsecured(doc)
     if kind == "jcs":
         proof_bytes = jcs_canonicalize(config)
@@ -103,7 +148,12 @@ def xsd_datetime(at: datetime) -> str:
 def create_proof(doc: dict[str, Any], key: Ed25519PrivateKey, *, verification_method: str,
                  created: datetime, proof_purpose: str = "assertionMethod",
                  loader: DocumentLoader | None = None) -> dict[str, Any]:
-    """An `eddsa-rdfc-2022` DataIntegrityProof over `doc` (any existing proof ignored)."""
+    """An `eddsa-rdfc-2022` DataIntegrityProof over `doc` (any existing proof ignored).
+    Raises UnsignedPropertiesError rather than sign a document part of which the
+    signature would silently not cover."""
+    dropped = unsigned_properties(_unsecured(doc), loader)
+    if dropped:
+        raise UnsignedPropertiesError(dropped)
     proof: dict[str, Any] = {
         "type": DATA_INTEGRITY_PROOF,
         "created": xsd_datetime(created),

@@ -26,7 +26,13 @@ from lms.credentials.loader import (
     UnknownContextError,
     default_loader,
 )
-from lms.credentials.proofs import CanonicalizationError, proof_kind, verify_proof
+from lms.credentials.proofs import (
+    CanonicalizationError,
+    proof_config,
+    proof_kind,
+    unsigned_properties,
+    verify_proof,
+)
 
 REASONS: dict[str, Any] = {
     "valid": _l("The credential is valid."),
@@ -186,6 +192,16 @@ def _check_proofs(doc: dict[str, Any], *, resolve_key: KeyResolver,
             failure = failure or "key_revoked"
             continue
         try:
+            if proof_kind(proof) != "jcs":
+                # JSON-LD "safe mode": what canonicalisation would drop is not signed,
+                # so a document carrying such properties is refused, not half-trusted
+                dropped = unsigned_properties(
+                    {k: v for k, v in doc.items() if k != "proof"}, loader) + [
+                    "proof/" + p for p in unsigned_properties(proof_config(doc, proof),
+                                                              loader)]
+                if dropped:
+                    details["unsigned_properties"] = dropped
+                    return "malformed"
             good = verify_proof(doc, proof, key.public_key, loader=loader)
         except UnknownContextError:
             return "unknown_context"

@@ -13,6 +13,7 @@ import pytest
 from lms.credentials import dids, status_list
 from lms.credentials.build import open_badge_credential, sign
 from lms.credentials.loader import OB_V3_0_3, VC_V2
+from lms.credentials.proofs import UnsignedPropertiesError
 from lms.credentials.verify import verify_credential
 from tests.credentials.helpers import NOW, did_key_resolver, key_entry, resolver, seeded_key
 
@@ -124,6 +125,13 @@ TAMPERS = {
     "status dropped": lambda d: d.pop("credentialStatus"),
     "evidence": lambda d: d.pop("evidence"),
     "field added": lambda d: d.__setitem__("description", "伪造"),
+    # properties no context defines: canonicalisation would drop them unsigned
+    "subject field added": lambda d: d["credentialSubject"].__setitem__("grade", "优秀"),
+    "achievement field added": lambda d: d["credentialSubject"]["achievement"].__setitem__(
+        "level", "高级"),
+    "issuer field added": lambda d: d["issuer"].__setitem__("seal", "伪造"),
+    "status field added": lambda d: d["credentialStatus"][0].__setitem__("note", "x"),
+    "proof field added": lambda d: d["proof"].__setitem__("comment", "x"),
     "context order": lambda d: d.__setitem__("@context", list(reversed(d["@context"]))),
     "proof created": lambda d: d["proof"].__setitem__("created", "2026-01-11T08:00:05Z"),
     "proof value": lambda d: d["proof"].__setitem__(
@@ -139,6 +147,18 @@ def test_c1_any_tampered_field_fails(tamper):
     verdict = _verify(doc)
     assert not verdict.ok
     assert verdict.reason in {"bad_signature", "unknown_context", "malformed"}
+
+
+def test_undefined_properties_are_refused_not_half_signed():
+    doc = _signed()
+    doc["credentialSubject"]["achievement"]["level"] = "高级"
+    verdict = _verify(doc)
+    assert verdict.reason == "malformed"
+    assert verdict.details["unsigned_properties"] == ["credentialSubject/achievement/level"]
+    unsigned = _credential()
+    unsigned["credentialSubject"]["grade"] = "优秀"
+    with pytest.raises(UnsignedPropertiesError, match="credentialSubject/grade"):
+        _signed(unsigned)
 
 
 def test_c1_changing_the_issuer_to_another_did_fails():
