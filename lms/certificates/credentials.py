@@ -29,6 +29,8 @@ from lms.db_base import utcnow
 from lms.domain.identity import mask_holder_name
 from lms.extensions import db
 
+#: validFrom of a list no certificate has changed yet
+LISTS_SINCE = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
 PURPOSES = {"revocation": CertificateStatus.REVOKED, "suspension": CertificateStatus.SUSPENDED}
 
 
@@ -109,18 +111,21 @@ def status_list_document(list_id: str) -> dict | None:
         sa.select(sa.func.count(Certificate.id), sa.func.max(Certificate.status_changed_at),
                   sa.func.sum(Certificate.status_index))
         .where(in_list, wanted)).one()
-    version = (*counts, keys.issuer_did(current_app))
+    # the list is what it is since the last change of any certificate in its range
+    changed = db.session.scalar(sa.select(sa.func.max(Certificate.status_changed_at))
+                                .where(in_list)) or LISTS_SINCE
+    version = (*counts, changed, keys.issuer_did(current_app))
     with _cache_lock:
         cached = _cache.get(list_id)
     if cached and cached[0] == version:
         return cached[1]
     indices = [i - low for i in db.session.scalars(
         sa.select(Certificate.status_index).where(in_list, wanted))]
-    now = utcnow()
+    since = changed.replace(microsecond=0)
     document = keys.sign_credential(current_app, status_list.status_list_credential(
         list_id=list_url(purpose, number), issuer=keys.issuer_did(current_app),
-        purpose=purpose, indices=indices, valid_from=now, size=STATUS_LIST_SIZE),
-        created=now)
+        purpose=purpose, indices=indices, valid_from=since, size=STATUS_LIST_SIZE),
+        created=since)
     with _cache_lock:
         _cache[list_id] = (version, document)
     return document

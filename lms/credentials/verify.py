@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -53,6 +53,8 @@ REASONS: dict[str, Any] = {
 }
 
 BASE_CONTEXTS = (VC_V2, VC_V1)
+#: how far a status list's issuer clock may run ahead of the verifier's
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,9 @@ def _load_list(url: str, *, issuer: str, now: datetime, resolve_key: KeyResolver
         return None
     if not isinstance(listed, dict):
         return None
-    verdict = verify_credential(listed, now=now, resolve_key=resolve_key, loader=loader)
+    # a list made a moment ago on a server whose clock runs a little ahead is still good
+    verdict = verify_credential(listed, now=now + CLOCK_SKEW, resolve_key=resolve_key,
+                                loader=loader)
     if not verdict.ok or verdict.details.get("issuer") != issuer:
         return None
     if "BitstringStatusListCredential" not in _as_list(listed.get("type")):

@@ -5,9 +5,10 @@ import pytest
 from lms.accounts.models import Role
 
 PUBLIC = ["/", "/login", "/register", "/password/forgot", "/healthz", "/consent/personal_info",
-          "/tools/wages", "/tools/wages/overtime"]
-LOGGED_IN = ["/dashboard", "/account/profile", "/account/password"]
-ADMIN_OR_OFFICER = ["/admin/users"]
+          "/tools/wages", "/tools/wages/overtime", "/verify", "/cadres"]
+LOGGED_IN = ["/dashboard", "/account/profile", "/account/password", "/certificates/"]
+ADMIN_OR_OFFICER = ["/admin/users", "/certificate-admin/", "/certificate-admin/requests",
+                    "/certificate-admin/qualifications", "/certificate-admin/qualifications/new"]
 ADMIN_ONLY = ["/admin/organisations", "/admin/audit/"]
 AUTHORS = ["/author/courses", "/author/courses/new",  # trainers and admins
            "/questions/", "/questions/banks/new", "/questions/retire-by-law"]
