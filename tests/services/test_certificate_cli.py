@@ -1,0 +1,125 @@
+"""`flask lms certificates list|export|issue`, `flask lms ledger verify` against rows
+tampered with directly in the database (edit, delete, reorder, truncate), and
+`flask lms credentials verify` on an exported credential before and after revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from lms.certificates import ledger, status
+from lms.certificates.credentials import status_list_document
+from lms.certificates.models import LedgerEvent
+from lms.extensions import db
+from tests.certificate_factories import certificate_of, certified_exam, officer, sit
+from tests.factories import make_org
+
+
+def invoke(app, *args):
+    return app.test_cli_runner().invoke(args=["lms", *args])
+
+
+@pytest.fixture
+def history(app):
+    """Three certificates and a suspension, a reinstatement and a revocation: 6 events."""
+    org = make_org()
+    exam, _ = certified_exam(org)
+    certs = [certificate_of(sit(exam, 5, name=n)) for n in ("张三明", "李四", "王五")]
+    who = officer(org)
+    status.change(certs[0], "suspend", who, "待复核")
+    status.change(certs[0], "reinstate", who, "复核通过")
+    status.change(certs[1], "revoke", who, "舞弊")
+    db.session.commit()
+    return certs
+
+
+def test_list_json_masks_holders(app, history):
+    result = invoke(app, "certificates", "list", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [r["holder"] for r in rows] == ["张*明", "李*", "王*"]
+    assert {r["status"] for r in rows} == {"active", "revoked"}
+    assert set(rows[0]) >= {"serial", "status", "holder", "qualification", "valid_from",
+                            "expires_on"}
+
+
+def test_export_writes_the_stored_pdf_and_credential(app, history, tmp_path):
+    cert = history[0]
+    pdf, credential = tmp_path / "c.pdf", tmp_path / "c.json"
+    result = invoke(app, "certificates", "export", cert.serial.lower(), "--pdf", str(pdf),
+                    "--credential", str(credential))
+    assert result.exit_code == 0, result.output
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == cert.pdf_sha256
+    assert json.loads(credential.read_text("utf-8"))["proof"]["type"] == "DataIntegrityProof"
+    assert invoke(app, "certificates", "export", "NOPE", "--pdf", str(pdf)).exit_code == 1
+
+
+def test_the_issue_command_is_idempotent(app, history):
+    result = invoke(app, "certificates", "issue", "--json")
+    assert result.exit_code == 0 and json.loads(result.output) == {"issued": 0, "queued": 0}
+
+
+def test_an_intact_ledger_verifies(app, history):
+    result = invoke(app, "ledger", "verify")
+    assert result.exit_code == 0, result.output
+    assert "6 events" in result.output
+
+
+def tamper(sql: str, **params) -> None:
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
+
+
+@pytest.mark.parametrize(("sql", "broken"), [
+    # edit: a revocation turned into a reinstatement
+    ("UPDATE ledger_events SET kind = 'reinstated' WHERE seq = 6", "event 6: edited"),
+    # edit of the data only (the reason)
+    ("UPDATE ledger_events SET serial = 'XXXX' WHERE seq = 2", "event 2: edited"),
+    # delete an event in the middle
+    ("DELETE FROM ledger_events WHERE seq = 4", "event 4: missing"),
+    # truncate: the last event gone (the head row still says 6)
+    ("DELETE FROM ledger_events WHERE seq = 6", "event 6: missing_tail"),
+])
+def test_tampering_is_caught_and_named(app, history, sql, broken):
+    tamper(sql)
+    result = invoke(app, "ledger", "verify")
+    assert result.exit_code == 1
+    assert f"BROKEN at {broken}" in result.output
+
+
+def test_reordering_two_events_is_caught(app, history):
+    """Swap the sequence numbers of events 2 and 3 (through a free number)."""
+    tamper("UPDATE ledger_events SET seq = 1000 WHERE seq = 2")
+    tamper("UPDATE ledger_events SET seq = 2 WHERE seq = 3")
+    tamper("UPDATE ledger_events SET seq = 3 WHERE seq = 1000")
+    result = invoke(app, "ledger", "verify")
+    assert result.exit_code == 1 and "BROKEN at event 2" in result.output
+
+
+def test_a_rewritten_tail_with_a_forged_head_is_caught_by_the_kept_head(app, history):
+    kept = ledger.head().hash
+    tamper("DELETE FROM ledger_events WHERE seq = 6")
+    last = db.session.scalar(sa.select(LedgerEvent.hash).where(LedgerEvent.seq == 5))
+    tamper("UPDATE ledger_head SET seq = 5, hash = :h WHERE id = 1", h=last)
+    assert invoke(app, "ledger", "verify").exit_code == 0  # the chain alone looks whole
+    result = invoke(app, "ledger", "verify", "--head", kept)
+    assert result.exit_code == 1 and "missing_tail" in result.output
+
+
+def test_credentials_verify_reports_revoked_from_a_status_list_file(app, history, tmp_path):
+    revoked, active = history[1], history[0]
+    for cert, expected in ((active, (0, "valid")), (revoked, (1, "revoked"))):
+        path = tmp_path / f"{cert.serial}.json"
+        path.write_text(json.dumps(cert.credential, ensure_ascii=False), encoding="utf-8")
+        lists = []
+        for purpose in ("revocation", "suspension"):
+            listing = tmp_path / f"{purpose}.json"
+            listing.write_text(json.dumps(status_list_document(f"{purpose}-0")),
+                               encoding="utf-8")
+            lists += ["--status-list", str(listing)]
+        result = invoke(app, "credentials", "verify", str(path), "--no-fetch", *lists)
+        assert result.exit_code == expected[0], result.output
+        assert expected[1] in result.output
