@@ -41,6 +41,7 @@ bench: install-dev
 	$(BIN)/python bench/gift_import.py
 	$(BIN)/python bench/item_stats.py
 	$(BIN)/python bench/grading.py
+	$(BIN)/python bench/certificate_pdf.py
 	$(BIN)/python bench/exam_autosave.py --database sqlite
 	$(BIN)/python bench/exam_autosave.py --database postgresql --url $(BENCH_PG_URL)
 

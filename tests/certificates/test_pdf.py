@@ -155,6 +155,27 @@ def test_png_photo_is_accepted(app):
     assert len(images_of(pdf)) == 1
 
 
+def test_small_upright_photo_is_printed_as_given(app):
+    buffer = io.BytesIO()
+    Image.new("RGB", (240, 320), (120, 90, 60)).save(buffer, "JPEG", quality=90)
+
+    [photo] = images_of(render_certificate_pdf(make_cert(photo=buffer.getvalue())))
+
+    assert (photo["/Width"], photo["/Height"]) == (240, 320)
+
+
+def test_phone_photo_turned_by_exif_prints_upright(app):
+    # the sensor's pixels are landscape; EXIF orientation 6 says "turn 90° clockwise"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (120, 90, 60)).save(buffer, "JPEG", exif=exif)
+
+    [photo] = images_of(render_certificate_pdf(make_cert(photo=buffer.getvalue())))
+
+    assert (photo["/Width"], photo["/Height"]) == (300, 400)
+
+
 def test_photo_that_is_not_an_image_is_refused(app):
     with pytest.raises(ValueError, match="photo"):
         render_certificate_pdf(make_cert(photo=b"<svg onload=alert(1)>"))
