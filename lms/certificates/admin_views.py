@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from lms.accounts.models import Organisation, Role, User
 from lms.certificates import issuance, ledger, qualifications, status
@@ -219,8 +220,8 @@ def qualifications_index():
     return render_template("certificate_admin/qualifications.html", rows=rows)
 
 
-def _organisation_choices() -> list[tuple[int, str]]:
-    return [(o.id, o.name) for o in db.session.scalars(
+def _organisation_choices() -> list[SelectChoice]:
+    return [SelectChoice(o.id, o.name) for o in db.session.scalars(
         sa.select(Organisation)
         .where(organisations_in_scope_filter(current_user, *CERTIFICATE_OFFICERS))
         .order_by(Organisation.path))]
@@ -243,8 +244,8 @@ def qualification(qualification_id: int | None = None):
             flash(_("Qualification saved."), "success")
             return redirect(url_for(".qualification", qualification_id=saved.id))
     exam_ids = [lv.exam_id for lv in found.levels if lv.exam_id] if found else []
-    titles = dict(db.session.execute(sa.select(Exam.id, Exam.title)
-                                     .where(Exam.id.in_(exam_ids)))) if exam_ids else {}
+    titles = {row.id: row.title for row in db.session.execute(
+        sa.select(Exam.id, Exam.title).where(Exam.id.in_(exam_ids)))} if exam_ids else {}
     return render_template("certificate_admin/qualification.html", qualification=found,
                            form=form, exam_titles=titles)
 
@@ -263,7 +264,7 @@ def level(qualification_id: int, level_id: int | None = None):
     form = LevelForm(obj=existing)
     if request.method == "GET" and existing is not None:
         form.required_courses.data = ", ".join(existing.required_courses or [])
-    form.exam_id.choices = [(e.id, e.title) for e in db.session.scalars(
+    form.exam_id.choices = [SelectChoice(e.id, e.title) for e in db.session.scalars(
         sa.select(Exam).where(exams_in_scope_filter(current_user, Role.OFFICER, Role.ADMIN))
         .order_by(Exam.title))]
     if form.validate_on_submit():

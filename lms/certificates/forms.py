@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -32,7 +33,8 @@ class QualificationForm(FlaskForm):
     organisation_id = SelectField(_l("Issuing organisation"), coerce=int)
     validity_months = IntegerField(_l("Validity (months)"),
                                    validators=[InputRequired(), NumberRange(1, 240)])
-    issuance = SelectField(_l("Issuance"), choices=list(ISSUANCE_LABELS.items()))
+    issuance = SelectField(_l("Issuance"), choices=[
+        SelectChoice(value.value, label) for value, label in ISSUANCE_LABELS.items()])
     four_eyes = BooleanField(_l("Four eyes: a second officer confirms every approval and "
                                 "every revocation"))
 

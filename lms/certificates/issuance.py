@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
@@ -124,15 +123,11 @@ def issue_for_attempts(attempt_ids: list[int], *, now: datetime | None = None) -
         level = by_id[outcome.level_id]
         evidence = _evidence(attempt, result, level)
         if level.qualification.issuance == Issuance.APPROVAL:
-            request = _file_request(user, level, attempt, evidence)
-            if request is not None:
-                report.queued.append(request.id)
+            report.queued.append(_file_request(user, level, attempt, evidence).id)
             continue
         if used is None:
             used = _used_status_indices()
-        certificate = _issue(user, level, attempt.id, evidence, now=now, used=used)
-        if certificate is not None:
-            report.issued.append(certificate.serial)
+        report.issued.append(_issue(user, level, attempt.id, evidence, now=now, used=used).serial)
     return report
 
 
@@ -183,15 +178,12 @@ def _evidence(attempt: ExamAttempt, result: ExamResult, level: QualificationLeve
 
 
 def _file_request(user: User, level: QualificationLevel, attempt: ExamAttempt,
-                  evidence: dict) -> CertificateRequest | None:
+                  evidence: dict) -> CertificateRequest:
     request = CertificateRequest(kind=RequestKind.ISSUE, holder_id=user.id,
                                  qualification_id=level.qualification_id, level_id=level.id,
                                  attempt_id=attempt.id, evidence=evidence)
-    try:
-        with db.session.begin_nested():
-            db.session.add(request)
-    except IntegrityError:  # filed meanwhile by a concurrent run
-        return None
+    db.session.add(request)
+    db.session.flush()
     audit.record("certificate_request.filed", obj=request,
                  after={"level": level.id, "attempt": attempt.id})
     return request
@@ -215,8 +207,12 @@ def _draw_status_index(used: set[int]) -> int:
 
 def _issue(user: User, level: QualificationLevel, attempt_id: int | None, evidence: dict, *,
            now: datetime, used: set[int], actor=None, approvers: list[int] | None = None,
-           ) -> Certificate | None:
-    """Create the certificate with its PDF and credential, and its ledger events."""
+           ) -> Certificate:
+    """Create the certificate with its PDF and credential, and its ledger events. A
+    concurrent run that issued the same result and level meanwhile makes the flush fail
+    on the unique key: the whole transaction rolls back and the task is retried, which
+    then finds it issued. (No savepoint: pysqlite commits a SAVEPOINT opened before any
+    write of the transaction when it is released.)"""
     valid_from = local_today(now)
     certificate = Certificate(
         serial=serials.new_serial(), holder=user, qualification=level.qualification,
@@ -224,11 +220,8 @@ def _issue(user: User, level: QualificationLevel, attempt_id: int | None, eviden
         valid_from=valid_from, expires_on=expiry(valid_from, level.months),
         status=CertificateStatus.ACTIVE, status_changed_at=now,
         status_index=_draw_status_index(used))
-    try:
-        with db.session.begin_nested():
-            db.session.add(certificate)
-    except IntegrityError:  # the same result and level issued meanwhile
-        return None
+    db.session.add(certificate)
+    db.session.flush()
     if approvers:
         ledger.append("approved", certificate, actor=actor, at=now,
                       data={"approvers": approvers})
@@ -245,10 +238,8 @@ def issue_without_exam(user: User, level: QualificationLevel, evidence: dict, *,
                        actor=None, now: datetime | None = None) -> Certificate:
     """A certificate that no exam result earned: for the demo data and for migrating
     holders of certificates issued before the platform (the evidence says which)."""
-    certificate = _issue(user, level, None, evidence, now=now or utcnow(),
-                         used=_used_status_indices(), actor=actor)
-    assert certificate is not None  # no attempt: nothing to clash with
-    return certificate
+    return _issue(user, level, None, evidence, now=now or utcnow(),
+                  used=_used_status_indices(), actor=actor)
 
 
 def _ledger_data(certificate: Certificate) -> dict:
@@ -283,8 +274,6 @@ def approve(request: CertificateRequest, officer, *, now: datetime | None = None
     certificate = _issue(request.holder, request.level, request.attempt_id, request.evidence,
                          now=now, used=_used_status_indices(), actor=officer,
                          approvers=approvers)
-    if certificate is None:
-        raise ValidationFailed("request", "decided")
     request.certificate = certificate
     audit.record("certificate_request.approved", actor=officer, obj=request,
                  after={"serial": certificate.serial})
