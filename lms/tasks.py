@@ -213,17 +213,19 @@ def _enqueue_issuance(ids: list[int]) -> None:
 @shared_task(name=ISSUE_CERTIFICATES)
 def issue_certificates(attempt_ids: list[int]) -> dict:
     """Issue (or queue for approval) the certificates earned by released results."""
-    from lms.certificates.issuance import issue_for_attempts
+    from lms.certificates.issuance import act_on_flips, issue_for_attempts
     from lms.extensions import db
 
     with current_app.app_context():
         try:
             report = issue_for_attempts(attempt_ids)
+            flips = act_on_flips()
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-    return {"issued": len(report.issued), "queued": len(report.queued)}
+    return {"issued": len(report.issued) + len(flips.issued),
+            "queued": len(report.queued) + len(flips.queued)}
 
 
 @shared_task(name=PURGE_EXAM_SNAPSHOTS)

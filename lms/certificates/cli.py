@@ -76,15 +76,17 @@ def export(serial: str, pdf_path: str | None, credential_path: str | None) -> No
               help="Only the released results of this exam (repeatable); default: all.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def issue(exam_ids: tuple[int, ...], as_json: bool) -> None:
-    """Issue (or queue for approval) what released results earn; idempotent."""
-    from lms.certificates.issuance import issue_for_exams
+    """Issue (or queue for approval) what released results earn, and act on regrades
+    that turned a pass into a fail or back; idempotent."""
+    from lms.certificates.issuance import act_on_flips, issue_for_exams
     from lms.certificates.models import QualificationLevel
 
     ids = list(exam_ids) or [i for i in db.session.scalars(
         sa.select(QualificationLevel.exam_id).distinct()) if i is not None]
-    report = issue_for_exams(ids)
+    report, flips = issue_for_exams(ids), act_on_flips()
     db.session.commit()
-    counts = {"issued": len(report.issued), "queued": len(report.queued)}
+    counts = {"issued": len(report.issued) + len(flips.issued),
+              "queued": len(report.queued) + len(flips.queued)}
     click.echo(json.dumps(counts) if as_json else
                f"issued {counts['issued']}, queued for approval {counts['queued']}")
 

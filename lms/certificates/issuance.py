@@ -131,6 +131,48 @@ def issue_for_attempts(attempt_ids: list[int], *, now: datetime | None = None) -
     return report
 
 
+def act_on_flips(*, now: datetime | None = None) -> IssueReport:
+    """Act on regrades and upheld appeals that turned a pass into a fail or back
+    (`lms.grading.regrade.open_flips`): a new pass is certified like any released
+    result; a certificate whose result is no longer a pass goes to the officers as a
+    revocation request (they confirm or reject it: the holder may have other evidence).
+    Each flip is stamped as acted on."""
+    from lms.grading.models import ResultChange
+    from lms.grading.regrade import open_flips
+
+    now = now or utcnow()
+    report = IssueReport([], [], {})
+    while flips := open_flips():
+        passed = [f.attempt_id for f in flips if f.after_passed]
+        if passed:
+            done = issue_for_attempts(passed, now=now)
+            report.issued += done.issued
+            report.queued += done.queued
+        lost = {f.attempt_id: f for f in flips if not f.after_passed}
+        for certificate in db.session.scalars(
+                sa.select(Certificate).where(
+                    Certificate.attempt_id.in_(list(lost)),
+                    Certificate.status.in_((CertificateStatus.ACTIVE,
+                                            CertificateStatus.SUSPENDED)))):
+            flip = lost[certificate.attempt_id]
+            request = CertificateRequest(
+                kind=RequestKind.REVOKE, holder_id=certificate.holder_id,
+                qualification_id=certificate.qualification_id, level_id=certificate.level_id,
+                certificate=certificate,
+                reason=f"成绩更正后不再合格（{flip.before_score} → {flip.after_score}）："
+                       f"{flip.reason}"[:500])
+            db.session.add(request)
+            db.session.flush()
+            report.queued.append(request.id)
+            audit.record("certificate.revocation_requested", obj=certificate,
+                         after={"reason": request.reason, "request": request.id,
+                                "result_change": flip.id})
+        db.session.execute(sa.update(ResultChange)
+                           .where(ResultChange.id.in_([f.id for f in flips]))
+                           .values(acted_on_at=now))
+    return report
+
+
 def issue_for_exams(exam_ids: list[int], *, batch: int = 500) -> IssueReport:
     """`issue_for_attempts` over every released result of ``exam_ids``, in batches."""
     total = IssueReport([], [], {})

@@ -34,6 +34,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from lms import tasks
 from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.db_base import utcnow
@@ -331,6 +332,8 @@ def write_results(changed: list[AttemptChange], states: dict[int, tuple[AttemptS
              "after_score": c.after.score, "source": source, "reason": reason,
              "actor_id": getattr(actor, "id", None), "created_at": now, "acted_on_at": None}
             for c in flips])
+        # the certificates follow: a new pass is certified, a lost one goes to the officers
+        tasks.certify_after_commit(db.session, [c.attempt_id for c in flips])
     waiting = [c.attempt_id for c in changed
                if c.after.complete and states[c.attempt_id][0] in marking.FINISHED_UNGRADED]
     if waiting:

@@ -220,3 +220,29 @@ def test_two_officers_at_once_leave_one_consistent_audited_state(make_app, tmp_p
                                      .where(AuditEntry.action.in_(["certificate.revoked",
                                                                    "certificate.suspended"])))
         assert list(audited) == [f"certificate.{done}"]
+
+
+def test_a_regrade_that_fails_a_holder_asks_the_officers_to_revoke(app):
+    """A flip recorded by a regrade or an upheld appeal (`result_changes`): the holder's
+    certificate goes to the queue as a revocation request; confirming it revokes."""
+    from decimal import Decimal as D
+
+    from lms.grading.models import ResultChange
+
+    org = make_org()
+    exam, _ = certified_exam(org)
+    certificate = certificate_of(sit(exam, 5))
+    db.session.add(ResultChange(attempt_id=certificate.attempt_id, before_passed=True,
+                                after_passed=False, before_score=D(10), after_score=D(4),
+                                source="regrade", reason="第3题答案更正"))
+    db.session.commit()
+    report = issuance.act_on_flips()
+    db.session.commit()
+    request = db.session.get(CertificateRequest, report.queued[0])
+    assert request.kind.value == "revoke" and "第3题答案更正" in request.reason
+    assert certificate.status == CertificateStatus.ACTIVE  # an officer decides
+    assert issuance.act_on_flips().queued == []  # acted on once
+    status.confirm_revocation(request, officer(org))
+    db.session.commit()
+    db.session.refresh(certificate)
+    assert certificate.status == CertificateStatus.REVOKED

@@ -240,3 +240,13 @@ def test_the_serial_is_not_a_counter(issued):
     certificate, _ = issued
     assert serials.normalise(certificate.serial) == certificate.serial
     assert str(certificate.id) not in certificate.serial.replace("-", "")[:3]
+
+
+def test_verification_is_rate_limited_per_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [client.post("/verify", data={"serial": f"NOPE{n}"}).status_code
+                for n in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    looked_up = [client.get(f"/verify/NOPE{n}").status_code for n in range(4)]
+    assert looked_up == [404, 404, 404, 429]
