@@ -31,7 +31,16 @@ def collect_stats() -> dict:
         **_course_counts(),
         **_question_counts(),
         **_exam_counts(),
+        **_certificate_counts(),
     }
+
+
+def _certificate_counts() -> dict:
+    from lms.certificates.models import Certificate, LedgerEvent, Qualification
+
+    return {"qualifications": db.session.scalar(sa.select(sa.func.count(Qualification.id))),
+            "certificates_by_status": _grouped(Certificate.status),
+            "ledger_events": db.session.scalar(sa.select(sa.func.count(LedgerEvent.id)))}
 
 
 def _exam_counts() -> dict:

@@ -38,3 +38,24 @@ def test_the_demo_candidate_can_book_and_sit_the_demo_exam(app):
     proctor = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[3][0]))
     assert can_manage_exam(officer, exam)  # the demo officer reviews and releases it
     assert can_proctor_session(proctor, session)
+
+
+def test_the_demo_holder_has_an_active_certificate_the_officer_manages(app, client):
+    from lms.certificates import ledger
+    from lms.certificates.models import Certificate, CertificateStatus
+    from lms.permissions import can_manage_qualification
+    from lms.seed import DEMO_HOLDER
+
+    seed_demo()
+    seed_demo()  # idempotent: still one certificate, one ledger event
+    db.session.commit()
+    certificate = db.session.scalar(sa.select(Certificate))
+    assert certificate.holder.email == DEMO_HOLDER
+    assert certificate.status == CertificateStatus.ACTIVE and certificate.level.title == "中级"
+    assert certificate.evidence["demo"] is True and certificate.pdf_sha256
+    assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+    assert ledger.verify() is None and ledger.head().seq == 1
+    officer = db.session.scalar(sa.select(User).where(User.email == DEMO_USERS[4][0]))
+    assert can_manage_qualification(officer, certificate.qualification)
+    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert "有效" in page and "周*明" in page
