@@ -34,11 +34,11 @@ def photo_file(colour=(30, 90, 160)) -> str:
 
 
 def certified_exam(org=None, *, issuance=Issuance.AUTOMATIC, four_eyes=False, bands=BANDS,
-                   courses=(), validity_months=36):
-    """(exam, qualification): the exam's results are released as soon as they are marked."""
+                   courses=(), validity_months=36, release=Release.IMMEDIATE):
+    """(exam, qualification): by default the exam's results are released as soon as
+    they are marked."""
     org = org or make_org()
-    exam = make_exam(items=ITEMS, release=Release.IMMEDIATE, organisation=org,
-                     shuffle_items=False)
+    exam = make_exam(items=ITEMS, release=release, organisation=org, shuffle_items=False)
     qualification = Qualification(code=f"q-{next(_seq)}", title="工会干部职业资格",
                                   organisation=org, issuance=issuance, four_eyes=four_eyes,
                                   validity_months=validity_months)

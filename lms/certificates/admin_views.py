@@ -62,6 +62,7 @@ MESSAGES = {
     ("request", "pending"): _l("A revocation of this certificate already waits for "
                                "confirmation."),
     ("code", "taken"): _l("This code is already used."),
+    ("seal", "unknown"): _l("Choose one of the seal images."),
     ("exam_id", "unknown"): _l("Choose an exam you manage."),
     ("max_percent", "not_above_min"): _l("The upper bound must be above the lowest score."),
     ("required_courses", "unknown"): _l("Unknown course codes: %(codes)s"),
@@ -233,6 +234,8 @@ def qualification(qualification_id: int | None = None):
     found = _qualification_or_404(qualification_id) if qualification_id else None
     form = QualificationForm(obj=found)
     form.organisation_id.choices = _organisation_choices()
+    form.seal.choices = [SelectChoice("", _("The default seal"))] + [
+        SelectChoice(name, name) for name in qualifications.seal_images()]
     if form.validate_on_submit():
         try:
             saved = qualifications.save_qualification(found, form.data, current_user)

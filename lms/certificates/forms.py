@@ -37,6 +37,9 @@ class QualificationForm(FlaskForm):
         SelectChoice(value.value, label) for value, label in ISSUANCE_LABELS.items()])
     four_eyes = BooleanField(_l("Four eyes: a second officer confirms every approval and "
                                 "every revocation"))
+    seal = SelectField(_l("Seal on the certificate"),
+                       description=_l("Seal images are the files in static/img/seals/ "
+                                      "(SVG or PNG), added by the platform's administrator."))
 
 
 class LevelForm(FlaskForm):

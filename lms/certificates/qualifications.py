@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from lms.audit import services as audit
 from lms.certificates.models import Issuance, Qualification, QualificationLevel
@@ -14,7 +16,15 @@ from lms.exams.models import Exam
 from lms.extensions import db
 
 QUALIFICATION_FIELDS = ("code", "title", "description", "organisation_id", "validity_months",
-                        "issuance", "four_eyes")
+                        "issuance", "four_eyes", "seal")
+SEAL_SUFFIXES = (".svg", ".png")
+
+
+def seal_images() -> list[str]:
+    """The seal images an officer may choose (static/img/seals/, not the default)."""
+    folder = Path(current_app.static_folder) / "img" / "seals"
+    return sorted(p.name for p in folder.iterdir()
+                  if p.suffix in SEAL_SUFFIXES and p.name != "default.svg")
 LEVEL_FIELDS = ("code", "title", "rank", "exam_id", "min_percent", "max_percent",
                 "required_courses", "require_integrity_clear", "require_photo",
                 "validity_months")
@@ -27,7 +37,10 @@ def save_qualification(qualification: Qualification | None, values: dict, actor
     clash = db.session.scalar(sa.select(Qualification.id).where(Qualification.code == code))
     if clash is not None and (qualification is None or clash != qualification.id):
         raise ValidationFailed("code", "taken")
-    values = {**values, "code": code, "issuance": Issuance(values["issuance"])}
+    seal = values.get("seal") or None
+    if seal is not None and seal not in seal_images():
+        raise ValidationFailed("seal", "unknown")
+    values = {**values, "code": code, "issuance": Issuance(values["issuance"]), "seal": seal}
     before = _snapshot(qualification, QUALIFICATION_FIELDS) if qualification else {}
     if qualification is None:
         qualification = Qualification()

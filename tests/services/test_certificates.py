@@ -246,3 +246,20 @@ def test_a_regrade_that_fails_a_holder_asks_the_officers_to_revoke(app):
     db.session.commit()
     db.session.refresh(certificate)
     assert certificate.status == CertificateStatus.REVOKED
+
+
+def test_nothing_is_issued_before_the_officer_releases_the_result(app):
+    """C7: no certificate without a passed, finalised and released result; the officer's
+    release of the session issues it (the task runs after the release commits)."""
+    from lms.exams.models import ExamSession, Release
+    from lms.grading import results
+
+    org = make_org()
+    exam, _ = certified_exam(org, release=Release.REVIEW)
+    attempt = sit(exam, 5)
+    assert certificate_of(attempt) is None
+    assert issuance.issue_for_attempts([attempt.id]).issued == []  # graded, not released
+    session = db.session.get(ExamSession, attempt.session_id)
+    results.release(session, officer(org))
+    db.session.commit()
+    assert certificate_of(attempt).level.title == "中级"

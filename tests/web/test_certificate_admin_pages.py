@@ -18,7 +18,7 @@ from tests.exam_factories import make_exam
 from tests.factories import make_org
 
 QUALIFICATION = {"code": "cadre", "title": "工会干部职业资格", "description": "",
-                 "validity_months": "36", "issuance": "automatic"}
+                 "validity_months": "36", "issuance": "automatic", "seal": ""}
 
 
 def test_an_officer_defines_a_qualification_and_its_levels(client, login_as, app):
