@@ -36,12 +36,15 @@ test: install-dev
 # Each exam benchmark builds its database afresh (PostgreSQL: drops and creates
 # BENCH_PG_URL's database) and writes bench/results/latest.json; see bench/README.md.
 BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_exam
+BENCH_CERT_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_cert
 
 bench: install-dev
 	$(BIN)/python bench/gift_import.py
 	$(BIN)/python bench/item_stats.py
 	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/certificate_pdf.py
+	$(BIN)/python bench/certificate_issuance.py --database sqlite
+	$(BIN)/python bench/certificate_issuance.py --database postgresql --url $(BENCH_CERT_PG_URL)
 	$(BIN)/python bench/exam_autosave.py --database sqlite
 	$(BIN)/python bench/exam_autosave.py --database postgresql --url $(BENCH_PG_URL)
 
