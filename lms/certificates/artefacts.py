@@ -4,12 +4,16 @@ SHA-256 on the row) and the signed Open Badges 3.0 credential (on the row)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
-from flask import current_app, url_for
+from cryptography.fernet import InvalidToken
+from flask import current_app
 
 from lms.accounts import personal_data
 from lms.certificates.models import Certificate
+
+log = logging.getLogger(__name__)
 
 
 def verify_url(serial: str) -> str:
@@ -46,7 +50,7 @@ def render_pdf(certificate: Certificate) -> bytes:
     from lms.certificates.pdf import CertificatePrint, render_certificate_pdf
 
     holder = certificate.holder
-    photo = personal_data.read_photo(holder.photo_file) if holder.photo_file else None
+    photo = _photo(holder)
     qualification = certificate.qualification
     return render_certificate_pdf(CertificatePrint(
         holder_name=holder.real_name, photo=photo, qualification=qualification.title,
@@ -56,12 +60,22 @@ def render_pdf(certificate: Certificate) -> bytes:
         seal=qualification.seal))
 
 
+def _photo(holder) -> bytes | None:
+    """The holder's photo, or None when there is none or its file cannot be read (purged,
+    or the encryption key changed): the certificate is then printed without it rather
+    than a whole session's issuing failing on one file."""
+    if not holder.photo_file:
+        return None
+    try:
+        return personal_data.read_photo(holder.photo_file)
+    except (OSError, InvalidToken):
+        log.warning("photo of user %s unreadable; certificate printed without it", holder.id)
+        return None
+
+
 def read_pdf(certificate: Certificate) -> bytes | None:
     if not certificate.pdf_file:
         return None
     path = pdf_dir() / certificate.pdf_file
     return personal_data.decrypt(path.read_bytes()) if path.exists() else None
 
-
-def url_for_verify(serial: str) -> str:
-    return url_for("verify.certificate", serial=serial)

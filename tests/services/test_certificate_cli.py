@@ -123,3 +123,35 @@ def test_credentials_verify_reports_revoked_from_a_status_list_file(app, history
         result = invoke(app, "credentials", "verify", str(path), "--no-fetch", *lists)
         assert result.exit_code == expected[0], result.output
         assert expected[1] in result.output
+
+
+@pytest.mark.parametrize("field", ["name", "validUntil", "credentialSubject", "issuer"])
+def test_an_altered_issued_credential_fails_verification(app, history, tmp_path, field):
+    """C1: change any field of a credential the platform issued and it no longer verifies."""
+    document = json.loads(json.dumps(history[0].credential))
+    if field == "credentialSubject":
+        document[field]["identifier"][0]["identityHash"] = "sha256$" + "0" * 64
+    elif field == "issuer":
+        document[field]["name"] = "伪造的工会"
+    elif field == "validUntil":
+        document[field] = "2099-12-31T23:59:59+08:00"
+    else:
+        document[field] = "工会干部职业资格（高级）"
+    path = tmp_path / "altered.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = invoke(app, "credentials", "verify", str(path), "--no-fetch")
+    assert result.exit_code == 1 and "bad_signature" in result.output
+
+
+def test_a_certificate_is_printed_without_an_unreadable_photo(app, tmp_path):
+    """A purged photo file must not stop a whole session's issuing."""
+    import os
+
+    from lms.accounts import personal_data
+    from lms.certificates import artefacts
+
+    org = make_org()
+    exam, _ = certified_exam(org)
+    certificate = certificate_of(sit(exam, 5))
+    os.remove(personal_data.photo_dir() / certificate.holder.photo_file)
+    assert artefacts.render_pdf(certificate).startswith(b"%PDF")
