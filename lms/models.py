@@ -51,14 +51,27 @@ from lms.questions.models import (
     QuestionVersion,
 )
 from lms.reports.models import ItemStatistic
+from lms.retraining.models import (
+    Appraisal,
+    AppraisalAttachment,
+    CalendarToken,
+    CertificatePlan,
+    InboxMessage,
+    RetrainingPolicy,
+    RetrainingReminder,
+)
 
 __all__ = [
     "Accommodation",
+    "Appraisal",
+    "AppraisalAttachment",
     "Attachment",
     "AttemptMessage",
     "AuditEntry",
+    "CalendarToken",
     "Category",
     "Certificate",
+    "CertificatePlan",
     "CertificateRequest",
     "ConsentRecord",
     "Course",
@@ -74,6 +87,7 @@ __all__ = [
     "ExamAttempt",
     "ExamResult",
     "ExamSession",
+    "InboxMessage",
     "IntegrityEvent",
     "ItemScore",
     "ItemStatistic",
@@ -94,6 +108,8 @@ __all__ = [
     "QuestionVersion",
     "RegisterEntry",
     "ResultChange",
+    "RetrainingPolicy",
+    "RetrainingReminder",
     "RoleAssignment",
     "Snapshot",
     "User",
