@@ -17,9 +17,11 @@ lms_cli = AppGroup("lms", help="UnionCadre Academy administration.")
 
 def init_app(app: Flask) -> None:
     from lms.certificates.cli import certificates_cli, ledger_cli
+    from lms.retraining.cli import tick_command
 
     lms_cli.add_command(certificates_cli)
     lms_cli.add_command(ledger_cli)
+    lms_cli.add_command(tick_command)
     app.cli.add_command(lms_cli)
 
 

@@ -25,6 +25,7 @@ SWEEP_EXAM_ATTEMPTS = "lms.tasks.sweep_exam_attempts"
 PURGE_EXAM_SNAPSHOTS = "lms.tasks.purge_exam_snapshots"
 MARK_ATTEMPT = "lms.tasks.mark_attempt"
 ISSUE_CERTIFICATES = "lms.tasks.issue_certificates"
+RETRAINING_TICK = "lms.tasks.retraining_tick"
 #: session.info key: ids of attempts finished in the transaction, marked after its commit
 _TO_MARK = "attempts_to_mark"
 #: session.info key: ids of attempts released in the transaction, certified after its commit
@@ -57,6 +58,8 @@ def init_app(app: Flask) -> Celery:
             # exams end on time even when no browser is left to notice
             "sweep-exam-attempts": {"task": SWEEP_EXAM_ATTEMPTS, "schedule": 15.0},
             "purge-exam-snapshots": {"task": PURGE_EXAM_SNAPSHOTS, "schedule": 24 * 3600.0},
+            # idempotent per day: running it hourly makes a missed night harmless
+            "retraining-tick": {"task": RETRAINING_TICK, "schedule": 3600.0},
         },
     )
     app.extensions["celery"] = celery
@@ -226,6 +229,16 @@ def issue_certificates(attempt_ids: list[int]) -> dict:
             raise
     return {"issued": len(report.issued) + len(flips.issued),
             "queued": len(report.queued) + len(flips.queued)}
+
+
+@shared_task(name=RETRAINING_TICK)
+def retraining_tick() -> dict:
+    """The daily retraining tick for today (China's date); a no-op after the first run."""
+    from lms.certificates.issuance import local_today
+    from lms.retraining.tick import tick
+
+    with current_app.app_context():
+        return tick(local_today()).to_dict()
 
 
 @shared_task(name=PURGE_EXAM_SNAPSHOTS)
