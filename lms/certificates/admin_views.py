@@ -35,6 +35,7 @@ from lms.certificates.models import (
     RequestKind,
 )
 from lms.domain import serials
+from lms.domain.identity import search_text
 from lms.errors import ValidationFailed
 from lms.exams.models import Exam
 from lms.extensions import db
@@ -105,7 +106,7 @@ def _qualification_or_404(qualification_id: int) -> Qualification:
 @bp.get("/")
 def index():
     wanted = request.args.get("status", "")
-    search = request.args.get("q", "").strip()[:60]
+    search = search_text(request.args.get("q"), 60)
     page = max(request.args.get("page", 1, type=int), 1)
     query = (sa.select(Certificate)
              .join(Qualification, Qualification.id == Certificate.qualification_id)

@@ -35,10 +35,13 @@ from lms.certificates import credentials, register
 from lms.certificates.forms import HashCheckForm, VerifyForm
 from lms.certificates.models import Certificate
 from lms.domain import serials
+from lms.domain.identity import search_text
 from lms.extensions import db, limiter
 
 bp = Blueprint("verify", __name__)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: looked up for a malformed serial: no serial has this form (it lacks the check group)
+NO_SERIAL = "0000-0000-0000-0000-0000-0000-000"
 
 
 def _verify_limit() -> str:
@@ -48,7 +51,7 @@ def _verify_limit() -> str:
 def find(serial: str) -> Certificate | None:
     """The certificate of ``serial`` or None. Malformed serials run the same lookup as
     well-formed ones, so the answer's timing says nothing about the check character."""
-    key = serials.normalise(serial) or serial[:40]
+    key = serials.normalise(serial) or NO_SERIAL
     return db.session.scalar(sa.select(Certificate).where(Certificate.serial == key))
 
 
@@ -61,8 +64,8 @@ def _not_found():
 def verify_form():
     form = VerifyForm()
     if form.validate_on_submit():
-        serial = serials.normalise(form.serial.data) or form.serial.data.strip()[:40]
-        return redirect(url_for(".certificate", serial=serial))
+        serial = serials.normalise(form.serial.data) or search_text(form.serial.data, 40)
+        return redirect(url_for(".certificate", serial=serial or NO_SERIAL))
     return render_template("certificates/verify.html", form=form)
 
 

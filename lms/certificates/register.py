@@ -18,7 +18,7 @@ from lms.certificates.models import (
     QualificationLevel,
     RegisterEntry,
 )
-from lms.domain.identity import mask_holder_name
+from lms.domain.identity import mask_holder_name, search_text
 from lms.extensions import db
 
 PAGE_SIZE = 20
@@ -33,7 +33,7 @@ class Search:
     @classmethod
     def from_args(cls, args) -> Search:
         page = args.get("page", 1, type=int) or 1
-        return cls(args.get("q", "").strip()[:50], args.get("level", "").strip()[:32],
+        return cls(search_text(args.get("q"), 50), search_text(args.get("level"), 32),
                    max(page, 1))
 
 

@@ -87,6 +87,12 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(len(name) - 1, 1)
 
 
+def search_text(text: str | None, limit: int) -> str:
+    """Typed search words as a query may use them: stripped, printable characters only
+    (PostgreSQL refuses a NUL in a string), at most ``limit`` characters."""
+    return "".join(ch for ch in (text or "") if ch.isprintable()).strip()[:limit]
+
+
 def mask_holder_name(name: str) -> str:
     """The name a public page shows of a certificate's holder: ``张三明`` → ``张*明``,
     ``欧阳明华`` → ``欧**华``, ``张三`` → ``张*``; Latin names keep their first and last letter."""

@@ -236,6 +236,14 @@ def test_list_pages_take_a_constant_number_of_queries(client, login_as, app):
     assert len(four) == len(one)
 
 
+@pytest.mark.parametrize("url", ["/cadres?q=%00", "/cadres?level=%00",
+                                 "/certificate-admin/?q=%00"])
+def test_a_nul_in_a_search_is_no_error(client, login_as, issued, url):
+    _, org = issued
+    login_as(officer(org))
+    assert client.get(url).status_code == 200
+
+
 def test_the_serial_is_not_a_counter(issued):
     certificate, _ = issued
     assert serials.normalise(certificate.serial) == certificate.serial
