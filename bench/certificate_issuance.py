@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import databases  # noqa: E402
 import results  # noqa: E402
 from certificate_pdf import Proxy, photo  # noqa: E402
 
@@ -101,17 +102,7 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/bench_cert")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    if args.database == "postgresql":
-        import psycopg
-
-        name = args.url.rsplit("/", 1)[1]
-        with psycopg.connect(args.url.rsplit("/", 1)[0] + "/postgres",
-                             autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = args.url
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-issue-db-')}/bench.sqlite3"
+    url = databases.fresh(args.database, args.url, "bench-issue-db-")
     app, exam_id = prepare(url, args.certificates)
 
     from lms.certificates.issuance import issue_for_exams
