@@ -333,6 +333,24 @@ def seed_demo_qualification() -> None:
     audit.record("certificate.seeded", obj=certificate, after={"serial": certificate.serial})
 
 
+def seed_demo_policies() -> None:
+    """A current retraining policy for each demo level that has none: 24 hours of
+    continuing education a year, reminders 90 / 30 / 7 days before and on the day."""
+    from lms.certificates.models import Qualification, QualificationLevel
+    from lms.retraining.models import PolicyStatus, RetrainingPolicy
+
+    levels = db.session.scalars(
+        sa.select(QualificationLevel).join(Qualification)
+        .where(Qualification.code == DEMO_QUALIFICATION_CODE,
+               ~sa.exists().where(RetrainingPolicy.level_id == QualificationLevel.id))).all()
+    for level in levels:
+        db.session.add(RetrainingPolicy(level_id=level.id, version=1,
+                                        status=PolicyStatus.CURRENT, validity_months=36,
+                                        cycle_months=12, hours_per_cycle=24,
+                                        reminder_offsets=[90, 30, 7, 0], grace_days=90,
+                                        suspension_days=180))
+
+
 def _give_photo(user, colour) -> None:
     import io
 
@@ -355,4 +373,5 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_demo_candidate_profile()
     seed_demo_exam()
     seed_demo_qualification()
+    seed_demo_policies()
     return logins
