@@ -24,8 +24,7 @@ def post(user, subject, *, link="", minutes_ago=0):
 
 
 def subjects(page: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", s).replace("New", "").strip()
-            for s in re.findall(r'<h2 class="h6 mb-1 me-auto">(.*?)</h2>', page, re.S)]
+    return re.findall(r'<span data-testid="subject">(.*?)</span>', page, re.S)
 
 
 def unread_badge(page: str) -> str | None:
