@@ -187,11 +187,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.grading.views import bp as marking_bp
     from lms.questions.views import bp as questions_bp
     from lms.reports.views import bp as reports_bp
+    from lms.retraining.admin_views import bp as retraining_admin_bp
+    from lms.retraining.appraisal_views import bp as appraisals_bp
     from lms.tools.views import bp as tools_bp
 
     blueprints = (core_bp, accounts_bp, admin_bp, audit_bp, courses_bp, assignment_bp,
                   author_bp, questions_bp, tools_bp, exams_bp, proctor_bp,
                   exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp,
-                  certificates_bp, certificate_admin_bp, verify_bp)
+                  certificates_bp, certificate_admin_bp, verify_bp, retraining_admin_bp,
+                  appraisals_bp)
     for bp in blueprints:
         app.register_blueprint(bp)
