@@ -1,5 +1,8 @@
 """The retraining officers' pages (/retraining-admin).
 
+* ``/`` — the dashboard: upcoming expirations, overdue / in-grace / suspended holders,
+  compliance by organisation, the hours distribution; bulk reminders (POST
+  ``/reminders``) and the holders list as XLSX (``/holders.xlsx``);
 * ``/appraisals`` — holders of the officer's organisation subtree and their latest
   annual appraisal;
 * ``/appraisals/<user_id>`` — one holder's appraisals, the form to record (or correct)
@@ -11,16 +14,30 @@ scope). Thin views over `lms.retraining`; they commit.
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Organisation, User
 from lms.certificates.issuance import local_today
 from lms.certificates.models import Certificate
+from lms.domain.charts import histogram_svg
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.permissions import (
@@ -30,7 +47,8 @@ from lms.permissions import (
     organisations_in_scope_filter,
     require,
 )
-from lms.retraining import appraisals
+from lms.reports import exports
+from lms.retraining import appraisals, dashboard
 from lms.retraining.appraisal_forms import OUTCOME_LABELS, PART_LABELS, AppraisalForm, EvidenceForm
 from lms.retraining.models import Appraisal
 
@@ -62,6 +80,53 @@ def _holder_or_404(user_id: int) -> User:
     if holder is None or not can_appraise(current_user, holder):
         abort(404)
     return holder
+
+
+# -- dashboard -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    today = local_today()
+    children = dashboard.scope_children(current_user)
+    bins = dashboard.hours_distribution(current_user)
+    return render_template(
+        "retraining_admin/dashboard.html", today=today,
+        counts=dashboard.standing_counts(current_user),
+        upcoming=dashboard.upcoming_expirations(current_user, today),
+        attention=dashboard.needing_attention(current_user),
+        compliance=dashboard.compliance_by_organisation(current_user, children),
+        histogram=_histogram(bins), bins=bins, labels=dashboard.STANDING_LABELS,
+        limit=dashboard.LIST_LIMIT, days=dashboard.UPCOMING_DAYS, form=FlaskForm())
+
+
+def _histogram(bins) -> Markup:
+    titles = [_("%(low)s–%(high)s %%: %(n)s", low=low, high=high, n=n)
+              for low, high, n in bins[:-1]]
+    titles.append(_("Requirement met: %(n)s", n=bins[-1][2]))
+    return Markup(histogram_svg(  # noqa: S704 - the chart escapes every text it draws
+        bins, title=_("Hours of the current cycle"), bar_titles=titles,
+        x_label=_("Hours earned, % of those required (last bar: met)"),
+        y_label=_("Certificates"), id_prefix="hours",
+        description=_("How many certificates have earned each quarter of the hours "
+                      "their current cycle requires.")))
+
+
+@bp.post("/reminders")
+def reminders():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    sent = dashboard.send_reminders(current_user)
+    db.session.commit()
+    flash(_("Reminders sent to %(n)s holders.", n=sent), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/holders.xlsx")
+def export_holders():
+    data = exports.xlsx_bytes([dashboard.export_sheet(current_user)])
+    return send_file(BytesIO(data), mimetype=exports.XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"retraining-{local_today().isoformat()}.xlsx", max_age=0)
 
 
 # -- appraisals -----------------------------------------------------------------------------
