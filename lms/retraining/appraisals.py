@@ -19,6 +19,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -154,9 +156,10 @@ def file_suspension_reviews(holder: User, year: int, officer: User
                                      Certificate.status == CertificateStatus.ACTIVE,
                                      Certificate.id.not_in(pending))
         .order_by(Certificate.id)).all()
-    # stored in the queue as the officers read it; the platform's language is Chinese
-    reason = f"{years[0]}、{years[1]}年度考核连续不称职 (appraised incompetent in " \
-             f"{years[0]} and {years[1]})"
+    # stored text (the queue, then the holder's suspension mail): the platform's language
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        reason = _("Annual appraisals of %(first)s and %(second)s: incompetent both years.",
+                   first=years[0], second=years[1])
     filed = []
     for certificate in certificates:
         request = CertificateRequest(
