@@ -187,6 +187,8 @@ def _register_blueprints(app: Flask) -> None:
     from lms.grading.views import bp as marking_bp
     from lms.questions.views import bp as questions_bp
     from lms.reports.views import bp as reports_bp
+    from lms.retraining.admin_views import bp as retraining_admin_bp
+    from lms.retraining.appraisal_views import bp as appraisals_bp
     from lms.retraining.policy_views import bp as retraining_policies_bp
     from lms.retraining.views import bp as retraining_bp
     from lms.tools.views import bp as tools_bp
@@ -195,6 +197,6 @@ def _register_blueprints(app: Flask) -> None:
                   author_bp, questions_bp, tools_bp, exams_bp, proctor_bp,
                   exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp,
                   certificates_bp, certificate_admin_bp, verify_bp, retraining_policies_bp,
-                  retraining_bp)
+                  retraining_bp, retraining_admin_bp, appraisals_bp)
     for bp in blueprints:
         app.register_blueprint(bp)

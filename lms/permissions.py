@@ -18,6 +18,7 @@ from lms.errors import PermissionDenied
 
 __all__ = [
     "Role",
+    "can_appraise",
     "can_assign_course_to_user",
     "can_assign_courses",
     "can_author_courses",
@@ -427,6 +428,14 @@ def qualifications_in_scope_filter(actor):
     return Qualification.organisation_id.in_(
         sa.select(Organisation.id).where(sa.or_(*(Organisation.path.startswith(p)
                                                    for p in paths))))
+
+
+def can_appraise(actor, holder: User) -> bool:
+    """Record (or correct) ``holder``'s annual appraisal and read its evidence: an officer
+    or admin whose scope holds the holder's organisation, never about themselves."""
+    if not _authenticated(actor) or actor.id == holder.id:
+        return False
+    return _within(scope_paths(actor, *CERTIFICATE_OFFICERS), holder.organisation)
 
 
 #: Exposed to templates as globals.

@@ -195,6 +195,9 @@ def decide(request_id: int, decision: str):
         elif found.kind == RequestKind.REVOKE:
             status.confirm_revocation(found, current_user)
             message = _("Revocation confirmed: the certificate is revoked.")
+        elif found.kind == RequestKind.SUSPEND:
+            status.confirm_suspension(found, current_user)
+            message = _("Suspension confirmed: the certificate is suspended.")
         else:
             issued = issuance.approve(found, current_user)
             message = (_("Approved: certificate %(serial)s issued.", serial=issued.serial)

@@ -41,6 +41,8 @@ class CertificateStatus(enum.StrEnum):
 class RequestKind(enum.StrEnum):
     ISSUE = "issue"
     REVOKE = "revoke"
+    #: a suspension review filed by a rule (two "incompetent" appraisals in a row)
+    SUSPEND = "suspend"
 
 
 class RequestStatus(enum.StrEnum):

@@ -130,6 +130,20 @@ def confirm_revocation(request: CertificateRequest, officer, *,
            data={"approvers": [request.first_by_id, officer.id]})
 
 
+def confirm_suspension(request: CertificateRequest, officer, *,
+                       now: datetime | None = None) -> None:
+    """An officer approves a suspension review (filed by the appraisal rule): the
+    certificate is suspended with the review's reason. Refused when the certificate is no
+    longer active (the officer rejects the review instead)."""
+    from lms.certificates.issuance import _claim
+
+    now = now or utcnow()
+    if request.kind != RequestKind.SUSPEND or request.status != RequestStatus.PENDING:
+        raise ValidationFailed("request", "decided")
+    _claim(request, status=RequestStatus.DONE, decided_by_id=officer.id, decided_at=now)
+    change(request.certificate, "suspend", officer, request.reason, now=now)
+
+
 def pending_revocation(certificate: Certificate) -> CertificateRequest | None:
     return db.session.scalar(
         sa.select(CertificateRequest).where(CertificateRequest.certificate_id == certificate.id,

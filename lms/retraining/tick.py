@@ -28,10 +28,9 @@ from lms.domain import retraining as rules
 from lms.domain.retraining import Standing
 from lms.extensions import db
 from lms.notifications.services import queue_mail
-from lms.retraining import plans
+from lms.retraining import inbox, plans
 from lms.retraining.models import (
     CertificatePlan,
-    InboxMessage,
     PolicyStatus,
     RetrainingPolicy,
     RetrainingReminder,
@@ -179,9 +178,8 @@ def _send_reminders(due: list, today: date, report: TickReport) -> None:
         message = queue_mail("retraining_reminder", user.email, locale=user.locale, user=user,
                              serial=row.serial, deadline=deadline, days=offset,
                              standing=standing.value, link=link)
-        db.session.add(InboxMessage(user_id=user.id, kind="retraining_reminder",
-                                    subject=message.subject, body=message.body_text,
-                                    link="/plan/"))
+        inbox.post(user.id, "retraining_reminder", message.subject, message.body_text,
+                   "/plan/")
 
 
 def _users(ids):
