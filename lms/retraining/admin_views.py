@@ -106,7 +106,7 @@ def _histogram(bins) -> Markup:
     titles.append(_("Requirement met: %(n)s", n=bins[-1][2]))
     return Markup(histogram_svg(  # noqa: S704 - the chart escapes every text it draws
         bins, title=_("Hours of the current cycle"), bar_titles=titles,
-        x_label=_("Hours earned, % of those required (last bar: met)"),
+        x_label=_("Hours earned, in per cent of those required (last bar: met)"),
         y_label=_("Certificates"), id_prefix="hours",
         description=_("How many certificates have earned each quarter of the hours "
                       "their current cycle requires.")))
