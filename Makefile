@@ -37,6 +37,7 @@ test: install-dev
 # BENCH_PG_URL's database) and writes bench/results/latest.json; see bench/README.md.
 BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_exam
 BENCH_CERT_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_cert
+BENCH_TICK_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_tick
 
 bench: install-dev
 	$(BIN)/python bench/gift_import.py
@@ -45,6 +46,8 @@ bench: install-dev
 	$(BIN)/python bench/certificate_pdf.py
 	$(BIN)/python bench/certificate_issuance.py --database sqlite
 	$(BIN)/python bench/certificate_issuance.py --database postgresql --url $(BENCH_CERT_PG_URL)
+	$(BIN)/python bench/retraining_tick.py --database sqlite
+	$(BIN)/python bench/retraining_tick.py --database postgresql --url $(BENCH_TICK_PG_URL)
 	$(BIN)/python bench/exam_autosave.py --database sqlite
 	$(BIN)/python bench/exam_autosave.py --database postgresql --url $(BENCH_PG_URL)
 
