@@ -21,10 +21,11 @@ def store_root() -> Path:
     return Path(current_app.instance_path) / "files"
 
 
-def path_for(sha256: str) -> Path:
+def path_for(sha256: str, root: Path | None = None) -> Path:
+    """Where the file of ``sha256`` lives under ``root`` (default: the course files)."""
     if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
         raise ValueError("not a sha256 hex digest")
-    return store_root() / sha256[:2] / sha256
+    return (root or store_root()) / sha256[:2] / sha256
 
 
 def check_upload(data: bytes, *, field: str = "file",
@@ -38,10 +39,11 @@ def check_upload(data: bytes, *, field: str = "file",
     return kind
 
 
-def store(data: bytes) -> str:
-    """Write ``data`` (atomically, once) and return its SHA-256."""
+def store(data: bytes, root: Path | None = None) -> str:
+    """Write ``data`` (atomically, once) under ``root`` (default: the course files) and
+    return its SHA-256."""
     digest = hashlib.sha256(data).hexdigest()
-    target = path_for(digest)
+    target = path_for(digest, root)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent)

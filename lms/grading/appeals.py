@@ -124,10 +124,11 @@ def file(candidate, attempt_id: int, slot: int | None, reason: str, *,
         raise AppealExists()
     appeal = ExamAppeal(attempt_id=attempt_id, slot=slot, reason=text,
                         status=AppealStatus.OPEN.value, created_at=now)
+    db.session.add(appeal)
     try:
-        with db.session.begin_nested():
-            db.session.add(appeal)
-            db.session.flush()
+        # a second tab filing the same appeal: the caller rolls back (no savepoint:
+        # pysqlite would commit it when released, before the audit entry)
+        db.session.flush()
     except IntegrityError:
         raise AppealExists() from None
     audit.record("exam_appeal.filed", actor=candidate, object_type="exam_appeals",

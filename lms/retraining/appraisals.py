@@ -10,9 +10,6 @@ never commit.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -33,6 +30,7 @@ from lms.certificates.models import (
     RequestKind,
     RequestStatus,
 )
+from lms.courses import storage
 from lms.domain.files import JPEG, MB, PDF, PNG, FileKind, sniff
 from lms.errors import ValidationFailed
 from lms.extensions import db
@@ -104,10 +102,11 @@ def record(holder: User, data: AppraisalInput, officer: User, *, today: date
     if appraisal is None:
         appraisal = Appraisal(user_id=holder.id, year=data.year, appraised_on=today,
                               recorded_by_id=officer.id, **fields)
+        db.session.add(appraisal)
         try:
-            # two officers recording the same year at once: the second one is told
-            with db.session.begin_nested():
-                db.session.add(appraisal)
+            # two officers recording the same year at once: the second one is told (no
+            # savepoint: pysqlite would commit it on release; the caller rolls back)
+            db.session.flush()
         except IntegrityError:
             raise ValidationFailed("year", "taken") from None
         audit.record("appraisal.recorded", actor=officer, obj=appraisal,
@@ -185,9 +184,7 @@ def evidence_root() -> Path:
 
 
 def evidence_path(sha256: str) -> Path:
-    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-        raise ValueError("not a sha256 hex digest")
-    return evidence_root() / sha256[:2] / sha256
+    return storage.path_for(sha256, evidence_root())
 
 
 def check_evidence(data: bytes) -> FileKind:
@@ -202,15 +199,7 @@ def check_evidence(data: bytes) -> FileKind:
 
 
 def _store(data: bytes) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    target = evidence_path(digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    return digest
+    return storage.store(data, evidence_root())
 
 
 def attach(appraisal: Appraisal, filename: str, data: bytes, officer: User
