@@ -104,7 +104,9 @@ def _tick_batch(rows: list, today: date, now: datetime, report: TickReport) -> N
                             {r.id: policy_rows[r.policy_id].recert_exam_id for r in rows})
     sent = _sent_reminders([r.id for r in rows])
     new_plans, plan_updates, reminders, status_changes = [], [], [], []
-    cycle_starts: list[tuple[int, int, date]] = []  # (user, policy, cycle end)
+    #: (user, policy, end of the cycle running today): its mandatory courses are assigned
+    #: once (the first tick of the cycle; later ticks find them assigned)
+    cycle_starts: list[tuple[int, int, date]] = []
     for row in rows:
         policy = policies[row.policy_id]
         valid_from, expires_on, counts_from = (row.valid_from, row.expires_on,
@@ -127,8 +129,9 @@ def _tick_batch(rows: list, today: date, now: datetime, report: TickReport) -> N
         if row.standing != standing:
             report.transitions[standing.value] += 1
         current = outcome.current or outcome.cycles[-1]
-        if row.cycle_number != current.number or row.standing is None:
-            cycle_starts.append((row.holder_id, row.policy_id, current.end))
+        running = next((c for c in outcome.cycles if c.start <= today <= c.end), None)
+        if running is not None and policy.mandatory_courses:
+            cycle_starts.append((row.holder_id, row.policy_id, running.end))
         values = {"certificate_id": row.id, "policy_id": row.policy_id, "standing": standing,
                   "next_deadline": outcome.next_deadline, "cycle_number": current.number,
                   "hours_earned": current.hours_earned,
@@ -269,8 +272,8 @@ def _expire_without_policy(today: date, now: datetime) -> int:
 
 def _assign_mandatory_courses(starts: list[tuple[int, int, date]],
                               policy_rows: dict[int, RetrainingPolicy], now: datetime) -> int:
-    """When a holder's cycle starts, assign the policy's mandatory courses, due at the
-    cycle's end (once per user, course and due date)."""
+    """Assign the policy's mandatory courses of the cycle running today, due at its end:
+    once per user, course and due date, so the first tick of a cycle assigns them."""
     wanted = {(user, code, end) for user, pid, end in starts
               for code in policy_rows[pid].mandatory_courses or ()}
     if not wanted:

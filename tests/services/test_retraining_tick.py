@@ -156,3 +156,25 @@ def test_a_policy_version_is_one_current_per_level(app):
         current_policy(level, version=2)
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(RetrainingPolicy.id))) == 1
+
+
+def test_mandatory_courses_are_assigned_when_a_cycle_starts(app):
+    from lms.courses import authoring
+    from lms.courses.models import CourseAssignment
+    from tests.factories import make_course, make_user
+
+    author = make_user("trainer")
+    course = make_course(author, code="law-update", title="年度法律更新")
+    authoring.publish(course, actor=author)
+    db.session.commit()
+    exam, qualification = certified_exam()
+    current_policy(qualification.levels[-1], mandatory_courses=["law-update"])
+    certificate = set_validity(certificate_of(sit(exam, 5)), START)
+    tick(START)
+    tick(START + timedelta(days=30))  # same cycle: nothing new
+    tick(date(2028, 1, 1))  # the second cycle starts
+    due = sorted(db.session.scalars(
+        sa.select(CourseAssignment.due_on).where(
+            CourseAssignment.user_id == certificate.holder_id,
+            CourseAssignment.course_id == course.id)))
+    assert due == [date(2027, 12, 31), date(2028, 12, 31)]
