@@ -351,6 +351,16 @@ def seed_demo_policies() -> None:
                                         suspension_days=180))
 
 
+def seed_demo_plans() -> None:
+    """Today's retraining tick, so the demo officer's dashboard shows the demo holder at
+    once (idempotent: a second run on the same day changes nothing)."""
+    from lms.certificates.issuance import local_today
+    from lms.retraining.tick import tick
+
+    db.session.flush()
+    tick(local_today())
+
+
 def _give_photo(user, colour) -> None:
     import io
 
@@ -374,4 +384,5 @@ def seed_demo() -> list[tuple[str, str]]:
     seed_demo_exam()
     seed_demo_qualification()
     seed_demo_policies()
+    seed_demo_plans()
     return logins

@@ -59,3 +59,7 @@ def test_the_demo_holder_has_an_active_certificate_the_officer_manages(app, clie
     assert can_manage_qualification(officer, certificate.qualification)
     page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
     assert "有效" in page and "周*明" in page
+    from lms.retraining.models import CertificatePlan
+
+    plan = db.session.get(CertificatePlan, certificate.id)  # the dashboard shows them
+    assert plan is not None and plan.standing.value == "good"
