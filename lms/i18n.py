@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app, has_request_context, session
 from flask_login import current_user
 
@@ -21,6 +24,18 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def local_zone() -> ZoneInfo:
+    """The platform's time zone (China): certificate dates and retraining days are its."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in China (``now`` given: that moment's date there)."""
+    from lms.db_base import utcnow
+
+    return (now or utcnow()).astimezone(local_zone()).date()
 
 
 def current_language() -> str:

@@ -354,7 +354,7 @@ def seed_demo_policies() -> None:
 def seed_demo_plans() -> None:
     """Today's retraining tick, so the demo officer's dashboard shows the demo holder at
     once (idempotent: a second run on the same day changes nothing)."""
-    from lms.certificates.issuance import local_today
+    from lms.i18n import local_today
     from lms.retraining.tick import tick
 
     db.session.flush()

@@ -234,7 +234,7 @@ def issue_certificates(attempt_ids: list[int]) -> dict:
 @shared_task(name=RETRAINING_TICK)
 def retraining_tick() -> dict:
     """The daily retraining tick for today (China's date); a no-op after the first run."""
-    from lms.certificates.issuance import local_today
+    from lms.i18n import local_today
     from lms.retraining.tick import tick
 
     with current_app.app_context():

@@ -16,16 +16,18 @@ from lms.certificates.models import Certificate
 log = logging.getLogger(__name__)
 
 
+def absolute_url(path: str) -> str:
+    """``path`` on LMS_BASE_URL: links in mail, QR codes and credentials, also made
+    outside a request (the worker, the tick)."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
+
+
 def verify_url(serial: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{serial}"
+    return absolute_url(f"/verify/{serial}")
 
 
 def holder_link() -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/certificates/"
-
-
-def api_url(path: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
+    return absolute_url("/certificates/")
 
 
 def pdf_dir() -> Path:

@@ -21,30 +21,27 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 
 from lms import keys
-from lms.certificates.artefacts import api_url, verify_url
-from lms.certificates.issuance import STATUS_LIST_SIZE, local_today
+from lms.certificates.artefacts import absolute_url, verify_url
+from lms.certificates.issuance import STATUS_LIST_SIZE
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.credentials import build, status_list
 from lms.db_base import utcnow
 from lms.domain.identity import mask_holder_name
 from lms.extensions import db
+from lms.i18n import local_today, local_zone
 
 #: validFrom of a list no certificate has changed yet
 LISTS_SINCE = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
 PURPOSES = {"revocation": CertificateStatus.REVOKED, "suspension": CertificateStatus.SUSPENDED}
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
 def end_of_day(day: date) -> datetime:
     """The last second of ``day`` in China, when a certificate stops being valid."""
-    return datetime.combine(day, time(23, 59, 59), _zone())
+    return datetime.combine(day, time(23, 59, 59), local_zone())
 
 
 def list_url(purpose: str, number: int) -> str:
-    return api_url(f"/api/v1/status-lists/{purpose}-{number}")
+    return absolute_url(f"/api/v1/status-lists/{purpose}-{number}")
 
 
 def credential_for(certificate: Certificate) -> dict:
@@ -55,7 +52,7 @@ def credential_for(certificate: Certificate) -> dict:
     name = f"{qualification.title}（{level.title}）"
     evidence = certificate.evidence or {}
     doc = build.open_badge_credential(
-        credential_id=api_url(f"/api/v1/credentials/{certificate.serial}"),
+        credential_id=absolute_url(f"/api/v1/credentials/{certificate.serial}"),
         issuer={"id": keys.issuer_did(current_app), "name": qualification.organisation.name,
                 "url": current_app.config["BASE_URL"]},
         holder={"identifier": [{
@@ -63,7 +60,7 @@ def credential_for(certificate: Certificate) -> dict:
             "identityHash": "sha256$" + hashlib.sha256(
                 (certificate.holder.real_name + salt).encode()).hexdigest()}]},
         achievement={
-            "id": api_url(f"/qualifications/{qualification.code}/{level.code}"),
+            "id": absolute_url(f"/qualifications/{qualification.code}/{level.code}"),
             "name": name, "achievementType": "Certification",
             "description": qualification.description or name,
             "criteria": {"narrative": _criteria(level)}},

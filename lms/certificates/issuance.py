@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
@@ -43,6 +42,7 @@ from lms.exams import integrity
 from lms.exams.models import ExamAttempt
 from lms.extensions import db
 from lms.grading.models import ExamResult
+from lms.i18n import local_today
 from lms.notifications.services import queue_mail
 
 #: entries per status list (the W3C minimum, for herd privacy); lists stay at most half
@@ -55,14 +55,6 @@ class IssueReport:
     issued: list[str]  # serials
     queued: list[int]  # request ids
     not_earned: dict[int, dict[int, tuple[str, ...]]]  # attempt → level → unmet
-
-
-def local_today(now: datetime | None = None) -> date:
-    """Dates on certificates are China's calendar dates."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return (now or utcnow()).astimezone(zone).date()
 
 
 def expiry(valid_from: date, months: int) -> date:

@@ -56,7 +56,7 @@ class Page:
 def _valid(query):
     """Valid today: active and not past its expiry (whether or not the daily tick has
     marked it expired yet)."""
-    from lms.certificates.issuance import local_today
+    from lms.i18n import local_today
 
     return query.where(Certificate.status == CertificateStatus.ACTIVE,
                        Certificate.expires_on >= local_today())

@@ -36,6 +36,9 @@ CHANGES = {
     "suspend": ((A,), S, "suspended"),
     "reinstate": ((S,), A, "reinstated"),
     "revoke": ((A, S), R, "revoked"),
+    # only the daily tick: retraining not done within grace and suspension, or no
+    # retraining policy and the validity is over
+    "expire": ((A, S), E, "expired"),
 }
 
 
@@ -88,12 +91,23 @@ def _apply(certificate: Certificate, action: str, officer, reason: str, now: dat
     audit.record(f"certificate.{kind}", actor=officer, obj=certificate,
                  before={"status": before.value}, after={"status": target.value,
                                                          "reason": reason})
-    if target == R:
+    if target in (R, E):
         register.drop_unqualified([certificate.holder_id])
     holder = certificate.holder
     queue_mail("certificate_status", holder.email, locale=holder.locale, user=holder,
                certificate=certificate, action=kind, reason=reason,
                link=artefacts.holder_link())
+
+
+def by_system(certificate: Certificate, action: str, reason: str, now: datetime) -> bool:
+    """A change the daily tick decides (suspend, expire): the same guarded UPDATE, ledger
+    event, audit entry and mail as an officer's, with no actor. False when the
+    certificate changed meanwhile (an officer acted first)."""
+    try:
+        _apply(certificate, action, None, reason, now)
+    except ValidationFailed:
+        return False
+    return True
 
 
 def _request_revocation(certificate: Certificate, officer, reason: str,

@@ -35,11 +35,11 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Organisation, User
-from lms.certificates.issuance import local_today
 from lms.certificates.models import Certificate
 from lms.domain.charts import histogram_svg
 from lms.errors import ValidationFailed
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.permissions import (
     CERTIFICATE_OFFICERS,
     can_appraise,

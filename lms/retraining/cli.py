@@ -14,7 +14,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def tick_command(today, as_json: bool) -> None:
     """The daily retraining tick (idempotent: a second run on one day changes nothing)."""
-    from lms.certificates.issuance import local_today
+    from lms.i18n import local_today
     from lms.retraining.tick import tick
 
     day: date = today.date() if today else local_today()

@@ -108,7 +108,7 @@ def plans_of(user_id: int, today: date) -> list[HolderPlan]:
     rule_of = {c.id: policy_rules(policies[c.level_id]) for c in certificates}
     facts = facts_for(
         [Holder(c.id, c.holder_id, c.valid_from, c.expires_on, stored.get(c.id, c.valid_from))
-         for c in certificates], rule_of,
+         for c in certificates],
         {c.id: policies[c.level_id].recert_exam_id for c in certificates})
     codes = {code for p in rule_of.values() for code in p.mandatory_courses}
     courses = {c.code: c for c in db.session.scalars(

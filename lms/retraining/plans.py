@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from lms.certificates.models import Certificate
 from lms.courses.models import Course, CreditEntry
 from lms.domain import retraining as rules
 from lms.domain.attempt_states import AttemptState
@@ -23,7 +22,6 @@ from lms.grading.models import ExamResult
 from lms.retraining.models import (
     Appraisal,
     AppraisalOutcome,
-    CertificatePlan,
     PolicyStatus,
     RetrainingPolicy,
 )
@@ -64,10 +62,10 @@ class Holder:
     counts_from: date
 
 
-def facts_for(holders: list[Holder], policies: dict[int, rules.Policy],
+def facts_for(holders: list[Holder],
               recert_exams: dict[int, int | None]) -> dict[int, rules.Facts]:
     """Facts per certificate id, in four queries whatever the number of holders.
-    ``policies`` and ``recert_exams`` are keyed by certificate id."""
+    ``recert_exams`` (the policy's exam, if any) is keyed by certificate id."""
     if not holders:
         return {}
     users = sorted({h.user_id for h in holders})
@@ -117,21 +115,3 @@ def _excellent_appraisals(users: list[int], since: date) -> dict[int, list[date]
                    Appraisal.outcome == AppraisalOutcome.EXCELLENT)):
         found[user_id].append(day)
     return found
-
-
-def plan_for(certificate: Certificate, today: date) -> tuple[rules.Plan, RetrainingPolicy
-                                                             ] | None:
-    """The live plan of one certificate (its holder's page, the calendar), or None when
-    its level has no current retraining policy."""
-    policy_row = current_policies([certificate.level_id]).get(certificate.level_id)
-    if policy_row is None:
-        return None
-    stored = db.session.get(CertificatePlan, certificate.id)
-    holder = Holder(certificate.id, certificate.holder_id, certificate.valid_from,
-                    certificate.expires_on, stored.counts_from if stored
-                    else certificate.valid_from)
-    policy = policy_rules(policy_row)
-    facts = facts_for([holder], {certificate.id: policy},
-                      {certificate.id: policy_row.recert_exam_id})[certificate.id]
-    return rules.plan(certificate.valid_from, certificate.expires_on, policy, facts,
-                      today), policy_row

@@ -14,11 +14,11 @@ from wtforms import SelectChoice
 
 from lms.accounts.models import Role
 from lms.certificates.forms import ReasonForm
-from lms.certificates.issuance import local_today
 from lms.certificates.models import QualificationLevel
 from lms.errors import ValidationFailed
 from lms.exams.models import Exam
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.permissions import can_manage_qualification, exams_in_scope_filter
 from lms.retraining import policies
 from lms.retraining.policy_forms import PolicyForm

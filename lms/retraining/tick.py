@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from lms.audit.services import record as audit_record
-from lms.certificates import artefacts, ledger, register
+from lms.certificates import artefacts, ledger, status
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.courses.models import Course, CourseAssignment
 from lms.db_base import utcnow
@@ -100,7 +99,7 @@ def _tick_batch(rows: list, today: date, now: datetime, report: TickReport) -> N
     policies = {pid: plans.policy_rules(p) for pid, p in policy_rows.items()}
     holders = [plans.Holder(r.id, r.holder_id, r.valid_from, r.expires_on,
                             r.counts_from or r.valid_from) for r in rows]
-    facts = plans.facts_for(holders, {r.id: policies[r.policy_id] for r in rows},
+    facts = plans.facts_for(holders,
                             {r.id: policy_rows[r.policy_id].recert_exam_id for r in rows})
     sent = _sent_reminders([r.id for r in rows])
     new_plans, plan_updates, reminders, status_changes = [], [], [], []
@@ -175,7 +174,7 @@ def _send_reminders(due: list, today: date, report: TickReport) -> None:
         if row.id not in nearest or (deadline, offset) < nearest[row.id][1:3]:
             nearest[row.id] = item
     users = _users({row.holder_id for row, *_ in nearest.values()})
-    link = _link("/plan/")
+    link = artefacts.absolute_url("/plan/")
     for row, deadline, offset, standing in nearest.values():
         user = users[row.holder_id]
         message = queue_mail("retraining_reminder", user.email, locale=user.locale, user=user,
@@ -191,10 +190,7 @@ def _users(ids):
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
 
-def _link(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
+STATUS_ACTIONS = {"suspended": "suspend", "expired": "expire"}
 REASONS = {
     "suspended": "继续教育要求逾期未完成，宽限期已满，证书暂停（系统每日检查）",
     "expired": "继续教育要求逾期未完成，暂停期已满，证书失效",
@@ -203,43 +199,33 @@ REASONS = {
 
 def _change_status(kind: str, row, valid_from, expires_on, now: datetime,
                    report: TickReport) -> None:
-    """One certificate's renewal, suspension or expiry: a guarded UPDATE, its ledger
-    event, an audit entry and the holder's mail."""
+    """One certificate's renewal, suspension or expiry. Suspension and expiry go through
+    `lms.certificates.status` like an officer's decisions; renewal is the tick's own:
+    a guarded UPDATE of the validity, its ledger event, an audit entry and a mail."""
     certificate = db.session.get(Certificate, row.id)
-    if kind == "renewed":
-        moved = db.session.execute(
-            sa.update(Certificate).where(Certificate.id == row.id,
-                                         Certificate.status.in_((A, S)))
-            .values(status=A, valid_from=valid_from, expires_on=expires_on,
-                    status_changed_at=now, revision=Certificate.revision + 1)
-            .execution_options(synchronize_session=False)).rowcount
-        data = {"valid_from": valid_from.isoformat(), "expires_on": expires_on.isoformat()}
-        report.renewals += moved
-        if moved:
-            report.renewed_ids.append(row.id)
-    else:
-        target = S if kind == "suspended" else E
-        moved = db.session.execute(
-            sa.update(Certificate).where(Certificate.id == row.id,
-                                         Certificate.status.in_((A, S)))
-            .values(status=target, status_reason=REASONS[kind], status_changed_at=now,
-                    revision=Certificate.revision + 1)
-            .execution_options(synchronize_session=False)).rowcount
-        data = {"reason": REASONS[kind], "from": row.status.value}
-        if moved and kind == "suspended":
-            report.suspended += 1
-        elif moved:
-            report.expired += 1
-            register.drop_unqualified([row.holder_id])
+    if kind != "renewed":
+        if status.by_system(certificate, STATUS_ACTIONS[kind], REASONS[kind], now):
+            if kind == "suspended":
+                report.suspended += 1
+            else:
+                report.expired += 1
+        return
+    moved = db.session.execute(
+        sa.update(Certificate).where(Certificate.id == row.id, Certificate.status.in_((A, S)))
+        .values(status=A, valid_from=valid_from, expires_on=expires_on,
+                status_changed_at=now, revision=Certificate.revision + 1)
+        .execution_options(synchronize_session=False)).rowcount
     if not moved:
         return
+    report.renewals += 1
+    report.renewed_ids.append(row.id)
+    data = {"valid_from": valid_from.isoformat(), "expires_on": expires_on.isoformat()}
     db.session.refresh(certificate)
-    ledger.append(kind, certificate, at=now, data=data)
-    audit_record(f"certificate.{kind}", obj=certificate, after={**data, "by": "tick"})
+    ledger.append("renewed", certificate, at=now, data=data)
+    audit_record("certificate.renewed", obj=certificate, after={**data, "by": "tick"})
     holder = certificate.holder
-    queue_mail("certificate_status" if kind != "renewed" else "certificate_renewed",
-               holder.email, locale=holder.locale, user=holder, certificate=certificate,
-               action=kind, reason=data.get("reason", ""), link=artefacts.holder_link())
+    queue_mail("certificate_renewed", holder.email, locale=holder.locale, user=holder,
+               certificate=certificate, link=artefacts.holder_link())
 
 
 def _expire_without_policy(today: date, now: datetime) -> int:
@@ -248,26 +234,10 @@ def _expire_without_policy(today: date, now: datetime) -> int:
     has_policy = sa.select(RetrainingPolicy.id).where(
         RetrainingPolicy.level_id == Certificate.level_id,
         RetrainingPolicy.status == PolicyStatus.CURRENT)
-    rows = db.session.execute(
-        sa.select(Certificate.id, Certificate.holder_id, Certificate.status)
-        .where(Certificate.status.in_((A, S)), Certificate.expires_on < today,
-               ~sa.exists(has_policy))).all()
-    expired = 0
-    for row in rows:
-        moved = db.session.execute(
-            sa.update(Certificate).where(Certificate.id == row.id,
-                                         Certificate.status.in_((A, S)))
-            .values(status=E, status_reason="有效期届满", status_changed_at=now,
-                    revision=Certificate.revision + 1)
-            .execution_options(synchronize_session=False)).rowcount
-        if moved:
-            certificate = db.session.get(Certificate, row.id)
-            db.session.refresh(certificate)
-            ledger.append("expired", certificate, at=now,
-                          data={"reason": "有效期届满", "from": row.status.value})
-            register.drop_unqualified([row.holder_id])
-            expired += 1
-    return expired
+    due = db.session.scalars(
+        sa.select(Certificate).where(Certificate.status.in_((A, S)),
+                                     Certificate.expires_on < today, ~sa.exists(has_policy)))
+    return sum(status.by_system(c, "expire", "有效期届满", now) for c in due.all())
 
 
 def _assign_mandatory_courses(starts: list[tuple[int, int, date]],
@@ -313,7 +283,7 @@ def preview(policy: RetrainingPolicy, today: date) -> dict:
     facts = plans.facts_for(
         [plans.Holder(r.id, r.holder_id, r.valid_from, r.expires_on,
                       r.counts_from or r.valid_from) for r in rows],
-        {r.id: rules_now for r in rows}, {r.id: policy.recert_exam_id for r in rows})
+        {r.id: policy.recert_exam_id for r in rows})
     after: Counter = Counter()
     worse = 0
     order = list(Standing)

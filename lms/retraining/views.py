@@ -20,9 +20,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from lms.certificates.issuance import local_today
+from lms.certificates.artefacts import absolute_url
 from lms.domain.retraining import Standing
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.retraining import ical, inbox
 from lms.retraining.holder import HolderPlan, Step, plans_of
 from lms.templating import format_dt, format_hours
@@ -125,8 +126,7 @@ def calendar_feed_new():
         abort(400)
     token = ical.new_token(current_user)
     db.session.commit()
-    session[FEED_URL_KEY] = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        ".feed", token=token)
+    session[FEED_URL_KEY] = absolute_url(url_for(".feed", token=token))
     flash(_("Your private calendar address is ready. Copy it now: it is shown only once."),
           "success")
     return redirect(url_for(".plan") + "#calendar")

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 import icalendar
 from playwright.sync_api import expect
 
-from lms.certificates.issuance import local_today
 from lms.domain.dates import add_months
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.retraining import inbox
 from tests.browser.test_accounts_browser import assert_no_sideways_scrolling
 from tests.browser.test_results_browser import log_in

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from lms.accounts.models import Role
-from lms.certificates.issuance import local_today
 from lms.domain.dates import add_months
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.retraining.tick import tick
 from tests.browser.test_results_browser import DESKTOP, log_in
 from tests.certificate_factories import certificate_of, certified_exam, sit

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from lms.audit.models import AuditEntry
-from lms.certificates.issuance import local_today
 from lms.certificates.models import (
     CertificateRequest,
     CertificateStatus,
@@ -18,6 +17,7 @@ from lms.certificates.models import (
     RequestStatus,
 )
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.retraining.models import Appraisal, AppraisalAttachment, AppraisalOutcome
 from tests.certificate_factories import certificate_of, certified_exam, officer, sit
 from tests.factories import make_org, make_user

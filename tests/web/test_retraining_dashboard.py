@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from lms.audit.models import AuditEntry
-from lms.certificates.issuance import local_today
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.domain.retraining import Standing
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.notifications.models import OutboxMessage
 from lms.retraining import dashboard
 from lms.retraining.models import (

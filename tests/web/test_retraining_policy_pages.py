@@ -8,8 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from lms.audit.models import AuditEntry
-from lms.certificates.issuance import local_today
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.retraining.models import PolicyStatus, RetrainingPolicy
 from tests.certificate_factories import certificate_of, certified_exam, officer, sit
 from tests.factories import make_org
