@@ -55,8 +55,11 @@ def find(serial: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.serial == key))
 
 
-def _not_found():
-    return render_template("certificates/verify_unknown.html", form=VerifyForm()), 404
+def _not_found(typed: str = ""):
+    """The one answer for any serial that finds nothing, with what was typed kept in
+    the form to correct it."""
+    return render_template("certificates/verify_unknown.html",
+                           form=VerifyForm(serial=search_text(typed, 40))), 404
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -74,7 +77,7 @@ def verify_form():
 def certificate(serial: str):
     found = find(serial)
     if found is None:
-        return _not_found()
+        return _not_found(serial)
     form = HashCheckForm()
     hash_check = None
     if form.validate_on_submit():

@@ -45,16 +45,19 @@ def _mine_or_managed(serial: str) -> Certificate:
 
 @bp.get("/")
 def index():
+    entry = db.session.get(RegisterEntry, current_user.id)
+    return _page(RegisterForm(obj=entry, listed=entry is not None))
+
+
+def _page(form: RegisterForm, status: int = 200):
     rows = db.session.scalars(
         sa.select(Certificate).where(Certificate.holder_id == current_user.id)
         .order_by(Certificate.issued_at.desc())
         .options(joinedload(Certificate.qualification).joinedload(Qualification.organisation),
                  joinedload(Certificate.level))).all()
-    entry = db.session.get(RegisterEntry, current_user.id)
-    form = RegisterForm(obj=entry, listed=entry is not None)
     return render_template("certificates/mine.html", rows=rows, form=form, toggle=ReasonForm(),
                            verdicts={c.id: credentials.verdict(c) for c in rows},
-                           share={c.id: artefacts.verify_url(c.serial) for c in rows})
+                           share={c.id: artefacts.verify_url(c.serial) for c in rows}), status
 
 
 @bp.get("/<serial>.pdf")
@@ -96,11 +99,8 @@ def photo(serial: str):
 @bp.post("/register")
 def register_entry():
     form = RegisterForm()
-    if not form.validate_on_submit():
-        flash(_("Please check the register entry: %(errors)s",
-                errors="; ".join(e for errors in form.errors.values() for e in errors)),
-              "danger")
-        return redirect(url_for(".index"))
+    if not form.validate_on_submit():  # shown again with what was typed and the reasons
+        return _page(form, 400)
     entry = register.save_entry(current_user, listed=form.listed.data,
                                 region=form.region.data or "",
                                 specialities=form.specialities.data or "",

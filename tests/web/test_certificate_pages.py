@@ -34,9 +34,9 @@ def issued(app):
 
 
 #: what differs between two visits anyway: the signed CSRF tokens, the language form's
-#: way back to the address asked for
+#: way back to the address asked for, and the serial typed, kept in the form to correct it
 CSRF = re.compile(r'(?<=csrf-token" content=")[^"]*|(?<=name="csrf_token" value=")[^"]*'
-                  r'|(?<=name="next" value=")[^"]*')
+                  r'|(?<=name="next" value=")[^"]*|(?<=required type="text" value=")[^"]*')
 
 
 def verdict_of(response) -> str:
@@ -241,3 +241,31 @@ def test_a_nul_in_a_search_is_no_error(client, login_as, issued, url):
     _, org = issued
     login_as(officer(org))
     assert client.get(url).status_code == 200
+
+
+def test_a_register_entry_too_long_is_explained_and_nothing_typed_is_lost(
+        client, login_as, issued):
+    certificate, _ = issued
+    login_as(certificate.holder)
+    response = client.post("/certificates/register", data={
+        "listed": "y", "region": "北京市东城区", "specialities": "集体协商",
+        "profile": "长" * 1001})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "北京市东城区" in page and "长" * 1001 in page and "1000" in page
+    assert db.session.get(RegisterEntry, certificate.holder_id) is None
+
+
+def test_an_unknown_serial_stays_in_the_form_to_correct(client, issued):
+    page = client.get("/verify/ABCD-EFGH").get_data(as_text=True)
+    assert 'value="ABCD-EFGH"' in page
+
+
+def test_verification_is_rate_limited_per_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    statuses = [client.post("/verify", data={"serial": f"NOPE{n}"}).status_code
+                for n in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    looked_up = [client.get(f"/verify/NOPE{n}").status_code for n in range(4)]
+    assert looked_up == [404, 404, 404, 429]
