@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ class ValidationFailed(DomainError):
         self.params = params
 
 
+class NulCharacter(BadRequest):
+    """A query or form value held a NUL character (see `lms.security`)."""
+
+
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
@@ -60,6 +64,11 @@ def register_error_handlers(app: Flask) -> None:
         500: lambda: _("Something went wrong on our side. The error has been logged."),
         503: lambda: _("The service is temporarily unavailable."),
     }
+
+    @app.errorhandler(NulCharacter)
+    def nul_character(_exc):
+        return _error_page(400, _("The request contains a NUL character, which no text "
+                                  "may hold. Remove it and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
