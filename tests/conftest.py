@@ -53,8 +53,11 @@ def compile_catalogues() -> None:
             "*/LC_MESSAGES/messages.po"):
         with po.open("rb") as fh:
             catalogue = read_po(fh)
-        with po.with_suffix(".mo").open("wb") as fh:
+        # written aside and renamed: CI runs two suites at once from one checkout
+        partial = po.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as fh:
             write_mo(fh, catalogue)
+        partial.replace(po.with_suffix(".mo"))
 
 
 @pytest.fixture(scope="session")
@@ -255,6 +258,13 @@ class SmtpServer:
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.messages) >= count, timeout)
             return list(self.messages)
+
+
+def redis_url(database: int) -> str:
+    """Database ``database`` of the tests' Redis server: ``LMS_TEST_REDIS_URL`` names the
+    server (CI runs the SQLite and PostgreSQL suites at once, each with its own)."""
+    server = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+    return f"{server}/{database}"
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 """Celery on a real Redis broker: a worker, not the request, delivers the outbox.
 
-Needs Redis on 127.0.0.1:6379 (database 14 is this file's own and is emptied);
-skipped when it is unreachable, unless ``LMS_REQUIRE_SERVICES=1``.
+Needs the tests' Redis server (`tests.conftest.redis_url`; database 14 is this file's
+own and is emptied); skipped when it is unreachable, unless ``LMS_REQUIRE_SERVICES=1``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from lms.extensions import db
 from lms.notifications.models import OutboxMessage, OutboxStatus
 from lms.notifications.services import queue_mail
 from tests import factories
-from tests.conftest import free_port
+from tests.conftest import free_port, redis_url
 
 pytestmark = pytest.mark.redis
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = redis_url(14)
 TASK = "lms.tasks.deliver_outbox"
 
 
