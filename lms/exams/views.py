@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     jsonify,
     make_response,
     redirect,
@@ -146,9 +147,14 @@ def attempt(attempt_id: int):
         slots = delivery.paper_slots(attempt)
         delivery.label_slots(slots, _("Question %(number)s", number="%(number)s"),
                              _("%(points)s points", points="%(points)s"))
+        other_inputs = get_template_attribute("courses/_quiz.html", "item_inputs")
         response = render_template(
             "exams/take.html", attempt=attempt, exam=attempt.exam,
-            slots=slots, answers=delivery.saved_answers(attempt.id),
+            navigator=delivery.navigator_html(slots),
+            questions=delivery.questions_html(
+                slots, choose_all=_("choose all that apply"), flag=_("Mark for review"),
+                other_inputs=other_inputs),
+            answers=delivery.saved_answers(attempt.id),
             remaining=attempts.remaining_seconds(attempt, now))
         response = _no_store(response)
         if claimed:
