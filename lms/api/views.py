@@ -44,8 +44,10 @@ def _rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
-def requires(scope: str):
-    """View decorator: a live token carrying ``scope``; the principal goes to ``g``."""
+def requires(scope: str, *, params: tuple[str, ...] = ()):
+    """View decorator: a live token carrying ``scope``; the principal goes to ``g``.
+    A query parameter other than ``params`` is a 400, so that a typo (``per-page``)
+    does not pass silently for the default."""
 
     def decorator(view):
         @wraps(view)
@@ -65,6 +67,9 @@ def requires(scope: str):
             if not g.api_principal.may(scope):
                 return error(403, "forbidden",
                              _("This API token lacks the scope %(scope)s.", scope=scope))
+            unknown = sorted(set(request.args) - set(params))
+            if unknown:
+                raise BadParameter(unknown[0])
             return view(*args, **kwargs)
 
         return wrapper
@@ -108,7 +113,7 @@ def openapi_document():
 
 
 @bp.get("/certificates")
-@requires("certificates:read")
+@requires("certificates:read", params=("status", "page", "per_page"))
 def certificates():
     status = request.args.get("status")
     if status is not None and status not in services.CERTIFICATE_STATUSES:
@@ -126,7 +131,7 @@ def certificate(serial: str):
 
 
 @bp.get("/register")
-@requires("register:read")
+@requires("register:read", params=("q", "level", "page"))
 def register_entries():
     return jsonify(services.register_page(search_text(request.args.get("q"), 50),
                                           search_text(request.args.get("level"), 32),
@@ -138,7 +143,7 @@ def _user_or_404(user_id: int):
 
 
 @bp.get("/users/<int:user_id>/results")
-@requires("results:read")
+@requires("results:read", params=("page", "per_page"))
 def results(user_id: int):
     user = _user_or_404(user_id)
     if user is None:
