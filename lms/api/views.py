@@ -10,6 +10,7 @@ anything outside the token's organisation scope (as for officers).
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -19,6 +20,7 @@ from lms.api import openapi, services, tokens
 from lms.domain.identity import search_text
 from lms.extensions import csrf, db, limiter
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
@@ -65,6 +67,9 @@ def requires(scope: str, *, params: tuple[str, ...] = ()):
             g.api_principal = tokens.Principal.of(token)
             g.api_today = today
             if not g.api_principal.may(scope):
+                # a client reaching beyond its grant: logged with the token's prefix only
+                log.warning("api token %s (id %s) lacks %s for %s", token.prefix, token.id,
+                            scope, request.path)
                 return error(403, "forbidden",
                              _("This API token lacks the scope %(scope)s.", scope=scope))
             unknown = sorted(set(request.args) - set(params))
