@@ -85,7 +85,7 @@ def requires(scope: str, *, params: tuple[str, ...] = ()):
 class BadParameter(Exception):
     def __init__(self, name: str):
         super().__init__(name)
-        self.name = name
+        self.name = name[:40]  # echoed back: what the client sent, kept short
 
 
 @bp.errorhandler(BadParameter)
