@@ -331,3 +331,10 @@ def test_the_openapi_document_describes_every_api_route(client, app):
     as_rules = {rule.replace("<int:", "<") for rule in routes}
     assert as_rules <= documented
     assert "/.well-known/did.json" in document["paths"]
+
+
+def test_a_status_list_number_in_other_digits_is_404_not_500(client):
+    """"²".isdigit() holds but int("²") fails: the list id must be ASCII digits."""
+    for list_id in ("revocation-²", "revocation-٣", "suspension-１"):
+        response = client.get(f"/api/v1/status-lists/{list_id}")
+        assert response.status_code == 404 and response.get_json()["error"] == "not_found"
