@@ -170,6 +170,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.api.views import bp as api_bp
     from lms.audit.views import bp as audit_bp
     from lms.certificates.admin_views import bp as certificate_admin_bp
     from lms.certificates.public_views import bp as verify_bp
@@ -197,6 +198,6 @@ def _register_blueprints(app: Flask) -> None:
                   author_bp, questions_bp, tools_bp, exams_bp, proctor_bp,
                   exam_admin_bp, marking_bp, results_bp, reports_bp, regrade_bp, appeals_bp,
                   certificates_bp, certificate_admin_bp, verify_bp, retraining_policies_bp,
-                  retraining_bp, retraining_admin_bp, appraisals_bp)
+                  retraining_bp, retraining_admin_bp, appraisals_bp, api_bp)
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -80,6 +80,9 @@ class Config:
     # Serials carry 135 random bits, so guessing is hopeless anyway; the limit keeps a
     # scraper from hammering the page (a federation checking a list stays well below).
     VERIFY_RATE_LIMIT = "30 per minute;300 per hour"
+    #: per API token (lms/api): an integration syncing a federation pages through
+    #: thousands of certificates, but one runaway client must not starve the others
+    API_RATE_LIMIT = "120 per minute;3000 per hour"
     #: issue certificates automatically when results are released (a task); off, only
     #: ``flask lms certificates issue`` and the officers' button issue them
     CERTIFICATES_AUTO_ISSUE = True

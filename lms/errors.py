@@ -46,7 +46,16 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
+#: the stable ``error`` codes of the API's error bodies, by status
+API_ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
+                   404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                   429: "rate_limited", 500: "server_error", 503: "unavailable"}
+
+
 def _error_page(status: int, message: str):
+    if request.path.startswith("/api/"):
+        # integrations read one documented shape (lms/api/openapi.py), whatever they accept
+        return jsonify(error=API_ERROR_CODES.get(status, "error"), message=message), status
     if _wants_json():
         return jsonify(error=message, status=status), status
     return render_template("errors/error.html", status=status, message=message), status

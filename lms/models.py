@@ -1,6 +1,7 @@
 """Imports every area's models, so the metadata is complete (migrations, tests)."""
 
 from lms.accounts.models import ConsentRecord, Organisation, RoleAssignment, User
+from lms.api.models import ApiToken
 from lms.audit.models import AuditEntry
 from lms.certificates.models import (
     Certificate,
@@ -63,6 +64,7 @@ from lms.retraining.models import (
 
 __all__ = [
     "Accommodation",
+    "ApiToken",
     "Appraisal",
     "AppraisalAttachment",
     "Attachment",

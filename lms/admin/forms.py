@@ -2,8 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lms.accounts.models import Role
 
@@ -38,3 +45,23 @@ class OrganisationForm(FlaskForm):
                message=_l("Use letters, digits, hyphens and underscores only."))])
     parent_id = SelectField(_l("Parent organisation"), choices=[])
 
+
+
+#: what each API scope lets an integration read (lms/api)
+SCOPE_LABELS = {
+    "certificates:read": _l("Certificates and their status"),
+    "register:read": _l("The public register of cadres"),
+    "results:read": _l("Candidates' exam results"),
+    "plans:read": _l("Holders' retraining plans"),
+}
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Integration"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("Who uses it, e.g. the federation's member system."))
+    scopes = SelectMultipleField(_l("Scopes"), choices=[SelectChoice(k, v)
+                                                        for k, v in SCOPE_LABELS.items()],
+                                 validators=[DataRequired()])
+    #: "" means platform-wide
+    organisation_id = SelectField(_l("Organisation scope"), choices=[], validate_choice=True)
+    expires_on = DateField(_l("Expires on (optional)"), validators=[Optional()])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,13 +13,19 @@ from lms.accounts.models import Role
 from lms.admin import services
 from lms.admin.forms import (
     ROLE_LABELS,
+    SCOPE_LABELS,
     ActiveForm,
+    ApiTokenForm,
     GrantRoleForm,
     OrganisationForm,
     UserOrganisationForm,
 )
+from lms.api import tokens
+from lms.api.models import ApiToken
+from lms.db_base import utcnow
 from lms.errors import InvalidTransition, ValidationFailed
 from lms.extensions import db
+from lms.i18n import local_today
 from lms.permissions import (
     can_assign_scope,
     can_manage_users,
@@ -149,3 +155,64 @@ def organisations():
             flash(_("Organisation %(name)s created.", name=org.name), "success")
             return redirect(url_for("admin.organisations"))
     return render_template("admin/organisations.html", orgs=orgs, form=form)
+
+
+# -- API tokens (lms/api) -----------------------------------------------------------------
+
+TOKEN_MESSAGES = {
+    ("name", "required"): _l("Name the integration."),
+    ("scopes", "unknown"): _l("Choose at least one scope."),
+    ("expires_on", "past"): _l("The expiry must be after today."),
+    ("organisation_id", "out_of_scope"): _l("Choose an organisation within your scope."),
+}
+
+
+def _token_form() -> ApiTokenForm:
+    form = ApiTokenForm()
+    platform = ("", PLATFORM_WIDE) if can_assign_scope(current_user, None) else None
+    form.organisation_id.choices = organisation_choices(
+        services.manageable_organisations(current_user), first=platform)
+    return form
+
+
+def _token_page(form: ApiTokenForm, *, secret: str | None = None, created=None):
+    return render_template("admin/api_tokens.html", form=form, secret=secret, created=created,
+                           tokens=tokens.tokens_visible_to(current_user),
+                           scope_labels=SCOPE_LABELS, today=local_today(),
+                           revoke_form=ActiveForm())
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def api_tokens():
+    """The integrations' tokens in the admin's scope; a new one's secret is shown in
+    this one response and never again (not flashed: the session cookie is readable)."""
+    require_manage_organisation(current_user)
+    form = _token_form()
+    if not form.validate_on_submit():
+        return _token_page(form)
+    try:
+        org = services.get_organisation(form.organisation_id.data and
+                                        int(form.organisation_id.data))
+        token, secret = tokens.create_token(
+            current_user, name=form.name.data, scopes=form.scopes.data, organisation=org,
+            expires_on=form.expires_on.data, today=local_today())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        getattr(form, exc.field).errors.append(TOKEN_MESSAGES[(exc.field, exc.reason)])
+        return _token_page(form)
+    db.session.commit()
+    return _token_page(_token_form(), secret=secret, created=token)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@roles_required(Role.ADMIN)
+def revoke_api_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not tokens.can_manage_token(current_user, token):
+        abort(404)
+    if tokens.revoke_token(token, current_user, now=utcnow()):
+        db.session.commit()
+        flash(_("Token %(name)s revoked: it stops working at once.", name=token.name),
+              "success")
+    return redirect(url_for("admin.api_tokens"))

@@ -95,7 +95,8 @@ _cache_lock = threading.Lock()
 def status_list_document(list_id: str) -> dict | None:
     """The signed status list ``revocation-N`` / ``suspension-N``; None if there is none."""
     purpose, _, number_text = list_id.partition("-")
-    if purpose not in PURPOSES or not number_text.isdigit() or len(number_text) > 6:
+    if purpose not in PURPOSES or not (number_text.isascii() and number_text.isdigit()) \
+            or len(number_text) > 6:
         return None
     number = int(number_text)
     low, high = number * STATUS_LIST_SIZE, (number + 1) * STATUS_LIST_SIZE
