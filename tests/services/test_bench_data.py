@@ -70,3 +70,22 @@ def test_bench_data_pages_answer_for_their_users(app, runner, client):
     login(client, user("admin@bench.cn"))
     assert client.get("/admin/users").status_code == 200
     assert client.get(f"/verify/{certificate.serial}").status_code == 200
+
+
+def test_the_proctor_console_counts_its_own_sessions_answers(app, runner, client):
+    # 450 attempts: the newest session is under way, two older ones hold answers in
+    # every slot that must not be counted in it
+    result = runner.invoke(args=["lms", "bench-data", "--candidates", "450", "--attempts", "450",
+                                 "--certificates", "0"])
+    assert result.exit_code == 0, result.output
+    sessions = db.session.scalars(sa.select(ExamSession).order_by(ExamSession.id)).all()
+    login(client, db.session.scalar(sa.select(User).where(User.email == "proctor@bench.cn")))
+    for session in sessions:
+        expected = dict(db.session.execute(
+            sa.select(ExamAnswer.attempt_id, sa.func.count())
+            .join(ExamAttempt, ExamAttempt.id == ExamAnswer.attempt_id)
+            .where(ExamAttempt.session_id == session.id)
+            .group_by(ExamAnswer.attempt_id)).all())
+        rows = client.get(f"/proctor/sessions/{session.id}/live.json").json["rows"]
+        assert {r["id"]: r["answered"] for r in rows if r["answered"]} == expected
+        assert len(rows) == count(ExamAttempt.id, ExamAttempt.session_id == session.id)
