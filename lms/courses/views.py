@@ -201,7 +201,7 @@ def quiz_result(code: str, uid: str, attempt_id: int):
 
 def _after_quiz(view: learning.Outline, module_uid: str) -> dict | None:
     """The first lesson of the next module, where studying goes on after a quiz."""
-    modules = view.version.content["modules"]
+    modules = view.content["modules"]
     index = next(i for i, m in enumerate(modules) if m["uid"] == module_uid)
     following = next((m for m in modules[index + 1:] if m["lessons"]), None)
     return following["lessons"][0] if following else None
@@ -240,7 +240,7 @@ def attachment(code: str, sha256: str):
 @login_required
 def cover(code: str):
     view = _learner_view(code)
-    sha = view.version.content.get("cover_sha256")
+    sha = view.content.get("cover_sha256")
     if not sha:
         abort(404)
     kind = storage.sniff_stored(sha)
