@@ -100,7 +100,15 @@ def lesson(code: str, uid: str):
         return redirect(url_for("courses.course", code=code))
     module, lesson_, index = view.find(uid)
     learning.open_lesson(current_user, view, uid)
-    db.session.commit()
+    # Nothing the page shows changes with this commit: keep the loaded rows rather than
+    # have the template reload the course version and decode its whole content again
+    # (bench/pages.py).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     previous, following = view.neighbours(uid)
     return render_template(
         "courses/lesson.html", view=view, module=module, lesson=lesson_, index=index,
