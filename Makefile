@@ -38,9 +38,14 @@ test: install-dev
 BENCH_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_exam
 BENCH_CERT_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_cert
 BENCH_TICK_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_tick
+BENCH_PAGES_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_pages
+BENCH_IMPORT_PG_URL ?= postgresql://postgres@127.0.0.1:5432/bench_import
 
+# data_scale.py builds bench_scale_1k and bench_scale_100k on the PostgreSQL server of
+# BENCH_PG_URL; the summary at the end is every row of bench/results/latest.json.
 bench: install-dev
-	$(BIN)/python bench/gift_import.py
+	$(BIN)/python bench/gift_import.py --database sqlite
+	$(BIN)/python bench/gift_import.py --database postgresql --url $(BENCH_IMPORT_PG_URL)
 	$(BIN)/python bench/item_stats.py
 	$(BIN)/python bench/grading.py
 	$(BIN)/python bench/certificate_pdf.py
@@ -50,6 +55,11 @@ bench: install-dev
 	$(BIN)/python bench/retraining_tick.py --database postgresql --url $(BENCH_TICK_PG_URL)
 	$(BIN)/python bench/exam_autosave.py --database sqlite
 	$(BIN)/python bench/exam_autosave.py --database postgresql --url $(BENCH_PG_URL)
+	$(BIN)/python bench/pages.py --database sqlite
+	$(BIN)/python bench/pages.py --database postgresql --url $(BENCH_PAGES_PG_URL)
+	$(BIN)/python bench/data_scale.py --database sqlite
+	$(BIN)/python bench/data_scale.py --database postgresql --server $(dir $(BENCH_PG_URL))
+	@echo; echo "Summary (bench/results/latest.json):"; $(BIN)/python bench/summary.py
 
 install: .make-deb-run $(VENV)/.installed translations $(CERT_FONT)
 

@@ -8,17 +8,34 @@ titles, metadata comments, feedback and escapes), then reports items per
 second for `parse` and `export`. The baseline is the least any GIFT reader
 must do: ``str.splitlines()`` plus one regular-expression pass over the
 decoded text; the ratio says how many times slower than that the real thing
-is. Nothing is asserted: numbers depend on the machine.
+is. Nothing is asserted: numbers depend on the machine. The rows (database
+``none``: no database is involved) go to bench/results/latest.json.
+
+With ``--database sqlite`` or ``postgresql`` it also imports ``--db-items``
+questions of the same file into a new bank of a fresh database the way
+``flask lms questions import`` does (`transfer.parse_file`, `transfer.apply`:
+the checks, a question, its first version and tags per item, the audit entry;
+one commit), against the bare baseline of writing the same number of rows — each
+item's stem and its spec as JSON — with one Core ``executemany`` and a commit
+into a table of its own in the same database. Best of ``--repeat``, a new bank
+each time.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from lms.questions.formats import gift
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+import results  # noqa: E402
+
+from lms.questions.formats import gift  # noqa: E402
 
 TEMPLATES = [
     "// [id:Q{n}]\n// [tag:工会法] [tag:第{n}章]\n"
@@ -59,10 +76,63 @@ def best(run: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
+def import_into_database(args) -> list[dict]:
+    """Seconds to import ``--db-items`` questions into a new bank, and the bare write."""
+    import databases
+    import sqlalchemy as sa
+    from data_scale import settings
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.extensions import db
+    from lms.questions import services, transfer
+
+    url = databases.fresh(args.database, args.url, "bench-import-")
+    data = build(args.db_items)
+    bare = sa.Table("bench_proxy_questions", sa.MetaData(),
+                    sa.Column("id", sa.Integer, primary_key=True),
+                    sa.Column("bank", sa.String(64), nullable=False),
+                    sa.Column("stem", sa.Text, nullable=False),
+                    sa.Column("spec", sa.JSON, nullable=False))
+    app = create_app(settings(url))
+    product, baseline = [], []
+    with app.app_context():
+        upgrade()
+        bare.create(db.engine)
+        for n in range(args.repeat):
+            started = time.perf_counter()
+            parsed = transfer.parse_file(data, filename="bench.gift", fmt="gift")
+            bank = services.create_bank(code=f"bench-import-{n}", title="基准题库",
+                                        domain="union_law")
+            report = transfer.apply(bank, parsed, actor=None)
+            db.session.commit()
+            product.append(time.perf_counter() - started)
+            assert report.imported == args.db_items, report.problems[:3]
+
+            started = time.perf_counter()
+            items = gift.parse(data, filename="bench.gift").items
+            db.session.execute(sa.insert(bare), [
+                {"bank": f"bench-{n}", "stem": getattr(i.spec, "stem", ""),
+                 "spec": i.spec.to_dict()} for i in items])
+            db.session.commit()
+            baseline.append(time.perf_counter() - started)
+        db.session.remove()
+        db.engine.dispose()
+    label = f"{args.db_items:,} questions"
+    print(f"{args.database}: import {min(product):.2f} s, bare write {min(baseline):.2f} s")
+    return [results.row(f"question import into a bank, {label}", min(product), min(baseline),
+                        "s", args.database)]
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--items", type=int, default=10_000)
     options.add_argument("--repeat", type=int, default=3)
+    options.add_argument("--no-write", action="store_true", help="print only")
+    options.add_argument("--database", choices=("none", "sqlite", "postgresql"), default="none",
+                         help="also import into a fresh database of this kind")
+    options.add_argument("--url", default="postgresql://postgres@127.0.0.1:5432/bench_import")
+    options.add_argument("--db-items", type=int, default=2_000)
     args = options.parse_args()
 
     data = build(args.items)
@@ -84,6 +154,14 @@ def main() -> None:
           f"{args.items / parse:12,.0f} items/s  {parse / base:6.1f}× baseline")
     print(f"export:                                      {export * 1000:8.1f} ms  "
           f"{args.items / export:12,.0f} items/s  {export / base:6.1f}× baseline")
+    label = f"{args.items:,} questions"
+    rows = [results.row(f"GIFT import (parse), {label}", parse, base, "s", "none"),
+            results.row(f"GIFT export, {label}", export, base, "s", "none")]
+    if args.database != "none":
+        rows += import_into_database(args)
+    print(results.table(rows))
+    if not args.no_write:
+        results.merge(rows)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ Two endpoints stand in for the least this stack can do (../shared/PERFORMANCE.md
 ``GET /exam100/<attempt_id>``
     one SELECT of the attempt's saved answers and a Jinja render of 100
     questions × 4 radio buttons with those answers checked (about 40 KB).
+``GET /list50``
+    one SELECT of 50 rows (of 1,000) and a Jinja render of them as a table
+    (about 9 KB): the baseline of the read pages (lesson, verification page).
 
 It uses the product's database (its own table, ``bench_proxy_answers``) with
 the product's SQLite settings (WAL, ``synchronous=NORMAL``, busy timeout:
@@ -21,7 +24,7 @@ what the product adds, not a different durability level.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask import Flask, abort, jsonify, request
@@ -72,6 +75,31 @@ PAGE = """<!doctype html>
 </body></html>"""
 
 
+rows = sa.Table(
+    "bench_proxy_rows", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("serial", sa.String(40), nullable=False),
+    sa.Column("holder", sa.String(100), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("issued_on", sa.Date, nullable=False),
+)
+
+LIST_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>证书</title>
+<link rel="stylesheet" href="/static/bootstrap.min.css"></head>
+<body><main class="container">
+<h1 class="h4">证书列表</h1>
+<table class="table table-sm">
+<thead><tr><th>编号</th><th>持证人</th><th>资格</th><th>状态</th><th>颁发日期</th></tr></thead>
+<tbody>
+{% for r in rows %}
+<tr><td><a href="/verify/{{ r.serial }}">{{ r.serial }}</a></td><td>{{ r.holder }}</td>
+<td>{{ r.title }}</td><td>{{ r.status }}</td><td>{{ r.issued_on.isoformat() }}</td></tr>
+{% endfor %}
+</tbody></table></main></body></html>"""
+
+
 def engine_for(url: str) -> sa.Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -88,6 +116,11 @@ def create_schema(url: str) -> None:
     engine = engine_for(url)
     metadata.drop_all(engine)
     metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(rows), [
+            {"id": n, "serial": f"7KQ2-M9X4-TA0B-{n:04d}-8F3C-QW2", "holder": f"持证人{n}",
+             "title": "工会干部职业资格（中级）", "status": "有效",
+             "issued_on": date(2026, 1, 1)} for n in range(1, 1001)])
     engine.dispose()
 
 
@@ -100,6 +133,7 @@ def create_app(url: str) -> Flask:
         from sqlalchemy.dialects.sqlite import insert
     # parsed once, as Flask caches a template file
     page = app.jinja_env.from_string(PAGE)
+    list_page = app.jinja_env.from_string(LIST_PAGE)
 
     @app.post("/autosave/<int:attempt_id>")
     def autosave(attempt_id: int):
@@ -129,6 +163,12 @@ def create_app(url: str) -> Flask:
                                    .where(answers.c.attempt_id == attempt_id)).all()
         saved = {slot: response for slot, response in rows}
         return page.render(attempt_id=attempt_id, questions=QUESTIONS, saved=saved)
+
+    @app.get("/list50")
+    def list50():
+        with Session(engine) as session:
+            found = session.execute(sa.select(rows).order_by(rows.c.id.desc()).limit(50)).all()
+        return list_page.render(rows=found)
 
     @app.get("/plain")
     def plain():

@@ -515,3 +515,27 @@ def keys_revoke(kid: str, at: str | None) -> None:
     click.echo(f"revoked {kid}")
     if new:
         click.echo(f"new active key {new}")
+
+
+@lms_cli.command("bench-data")
+@click.option("--candidates", type=click.IntRange(min=0), required=True)
+@click.option("--attempts", type=click.IntRange(min=0), required=True)
+@click.option("--certificates", type=click.IntRange(min=0),
+              help="Certificates to issue (default: half the candidates).")
+@click.option("--seed", type=int, default=1, show_default=True)
+def bench_data(candidates: int, attempts: int, certificates: int | None, seed: int) -> None:
+    """Fill an empty database with realistic data for the benchmarks (bulk inserts)."""
+    import time
+
+    from lms.bench_data import BenchDataRefused, generate
+
+    started = time.perf_counter()
+    try:
+        report = generate(candidates=candidates, attempts=attempts,
+                          certificates=certificates, seed=seed)
+    except BenchDataRefused:
+        raise click.ClickException(
+            "The database already has users; bench data goes into an empty one.") from None
+    click.echo(json.dumps({**report.as_dict(),
+                           "seconds": round(time.perf_counter() - started, 1)},
+                          ensure_ascii=False))

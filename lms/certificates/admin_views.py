@@ -108,10 +108,14 @@ def index():
     wanted = request.args.get("status", "")
     search = search_text(request.args.get("q"), 60)
     page = max(request.args.get("page", 1, type=int), 1)
+    # Newest first by walking ix_certificates_issued and stopping at a page: the scope is
+    # an IN list on the certificate (``+ 0`` keeps SQLite, which has no statistics, from
+    # starting at the qualification's index and sorting all of its certificates: 270 ms
+    # instead of 2 ms at 50,000 certificates, bench/data_scale.py).
+    in_scope = sa.select(Qualification.id).where(qualifications_in_scope_filter(current_user))
     query = (sa.select(Certificate)
-             .join(Qualification, Qualification.id == Certificate.qualification_id)
              .join(User, User.id == Certificate.holder_id)
-             .where(qualifications_in_scope_filter(current_user)))
+             .where((Certificate.qualification_id + 0).in_(in_scope)))
     if wanted in CertificateStatus.__members__.values():
         query = query.where(Certificate.status == wanted)
     if search:

@@ -109,6 +109,8 @@ class Certificate(db.Model):
         # one certificate per result and level: issuing twice issues nothing
         sa.UniqueConstraint("attempt_id", "level_id"),
         sa.Index("ix_certificates_status_expires", "status", "expires_on"),
+        # the officers' list, newest first (migration 0017)
+        sa.Index("ix_certificates_issued", "issued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

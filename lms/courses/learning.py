@@ -107,13 +107,19 @@ class Outline:
     done: set[str] = field(default_factory=set)
     #: module uid → the learner's record on that module's practice quiz
     quizzes: dict[str, QuizStatus] = field(default_factory=dict)
+    #: the version's content (modules, lessons), set from ``version``
+    content: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self):
         self.done = {uid for uid, p in self.progress.items() if p.completed_at is not None}
+        # read once: after the lesson page's commit (which expires the version) every
+        # read of ``version.content`` loaded and decoded the whole course again, twice
+        # per view, about half the page's CPU (bench/pages.py)
+        self.content = self.version.content
 
     @property
     def lessons(self) -> list[dict]:
-        return [lesson for m in self.version.content["modules"] for lesson in m["lessons"]]
+        return [lesson for m in self.content["modules"] for lesson in m["lessons"]]
 
     def is_done(self, uid: str) -> bool:
         return uid in self.done
@@ -130,7 +136,7 @@ class Outline:
     @property
     def quiz_modules(self) -> list[dict]:
         """The modules that have a practice quiz (their content carries ``quiz``)."""
-        return [m for m in self.version.content["modules"] if m.get("quiz")]
+        return [m for m in self.content["modules"] if m.get("quiz")]
 
     def quiz_status(self, module_uid: str) -> QuizStatus:
         return self.quizzes.get(module_uid) or QuizStatus()
@@ -149,7 +155,7 @@ class Outline:
         return self.done_count == len(self.lessons) and self.quizzes_passed
 
     def find_module(self, uid: str) -> dict:
-        module = next((m for m in self.version.content["modules"] if m["uid"] == uid), None)
+        module = next((m for m in self.content["modules"] if m["uid"] == uid), None)
         if module is None:
             raise NotFound()
         return module
@@ -164,7 +170,7 @@ class Outline:
     def find(self, uid: str) -> tuple[dict, dict, int]:
         """(module, lesson, index among all lessons) for ``uid``, or NotFound."""
         index = 0
-        for module in self.version.content["modules"]:
+        for module in self.content["modules"]:
             for lesson in module["lessons"]:
                 if lesson["uid"] == uid:
                     return module, lesson, index

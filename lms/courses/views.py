@@ -100,7 +100,15 @@ def lesson(code: str, uid: str):
         return redirect(url_for("courses.course", code=code))
     module, lesson_, index = view.find(uid)
     learning.open_lesson(current_user, view, uid)
-    db.session.commit()
+    # Nothing the page shows changes with this commit: keep the loaded rows rather than
+    # have the template reload the course version and decode its whole content again
+    # (bench/pages.py).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     previous, following = view.neighbours(uid)
     return render_template(
         "courses/lesson.html", view=view, module=module, lesson=lesson_, index=index,
@@ -201,7 +209,7 @@ def quiz_result(code: str, uid: str, attempt_id: int):
 
 def _after_quiz(view: learning.Outline, module_uid: str) -> dict | None:
     """The first lesson of the next module, where studying goes on after a quiz."""
-    modules = view.version.content["modules"]
+    modules = view.content["modules"]
     index = next(i for i, m in enumerate(modules) if m["uid"] == module_uid)
     following = next((m for m in modules[index + 1:] if m["lessons"]), None)
     return following["lessons"][0] if following else None
@@ -240,7 +248,7 @@ def attachment(code: str, sha256: str):
 @login_required
 def cover(code: str):
     view = _learner_view(code)
-    sha = view.version.content.get("cover_sha256")
+    sha = view.content.get("cover_sha256")
     if not sha:
         abort(404)
     kind = storage.sniff_stored(sha)

@@ -19,7 +19,11 @@ _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def new_serial() -> str:
-    value = secrets.randbits(RANDOM_CHARS * 5)
+    return serial_for(secrets.randbits(RANDOM_CHARS * 5))
+
+
+def serial_for(value: int) -> str:
+    """The serial of a 135-bit number (bench data draws them from a seeded generator)."""
     return _display(_encode(value) + CHECK_SYMBOLS[value % 37])
 
 

@@ -167,9 +167,12 @@ def compliance_by_organisation(officer, children: list[Organisation]) -> list[Co
     standing or due soon."""
     if not children:
         return []
-    child, home = aliased(Organisation), aliased(Organisation)
-    counted = {row.id: (row.total, row.compliant) for row in db.session.execute(
-        sa.select(child.id, sa.func.count().label("total"),
+    # Counted per holder's own organisation (one GROUP BY), then added up per child along
+    # the paths here: joining every plan to the children by path prefix cost 2.4 s for
+    # 50,000 plans on SQLite (bench/data_scale.py), this about a tenth of it.
+    home = aliased(Organisation)
+    per_home = db.session.execute(
+        sa.select(home.path, sa.func.count().label("total"),
                   sa.func.sum(sa.case((CertificatePlan.standing.in_(COMPLIANT), 1),
                                       else_=0)).label("compliant"))
         .select_from(CertificatePlan)
@@ -177,11 +180,18 @@ def compliance_by_organisation(officer, children: list[Organisation]) -> list[Co
         .join(Qualification, Qualification.id == Certificate.qualification_id)
         .join(User, User.id == Certificate.holder_id)
         .join(home, home.id == User.organisation_id)
-        .join(child, home.path.startswith(child.path))
-        .where(*_live(officer), child.id.in_([c.id for c in children]))
-        .group_by(child.id))}
-    return [ComplianceRow(c.id, c.name, *(int(v or 0) for v in counted.get(c.id, (0, 0))))
-            for c in children]
+        .where(*_live(officer))
+        .group_by(home.path)).all()
+    by_path = {c.path: c.id for c in children}
+    counted = defaultdict(lambda: [0, 0])
+    for path, total, compliant in per_home:
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            child_id = by_path.get("/" + "/".join(parts[:depth]) + "/")
+            if child_id is not None:
+                counted[child_id][0] += total
+                counted[child_id][1] += int(compliant or 0)
+    return [ComplianceRow(c.id, c.name, *counted.get(c.id, (0, 0))) for c in children]
 
 
 def hours_distribution(officer) -> list[tuple[int, int, int]]:
