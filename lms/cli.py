@@ -17,11 +17,14 @@ lms_cli = AppGroup("lms", help="UnionCadre Academy administration.")
 
 def init_app(app: Flask) -> None:
     from lms.certificates.cli import certificates_cli, ledger_cli
+    from lms.operations.cli import backup_command, restore_command
     from lms.retraining.cli import tick_command
 
     lms_cli.add_command(certificates_cli)
     lms_cli.add_command(ledger_cli)
     lms_cli.add_command(tick_command)
+    lms_cli.add_command(backup_command)
+    lms_cli.add_command(restore_command)
     app.cli.add_command(lms_cli)
 
 
