@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from lms.certificates import artefacts, ledger
 from lms.certificates.models import Certificate
 from lms.db_base import utcnow
-from lms.exams import attempts, registration
+from lms.exams import attempts
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db
 from lms.operations import backup as backups
-from tests.certificate_factories import certificate_of, certified_exam, sit
-from tests.exam_factories import make_session, ready_candidate
+from tests.operations_factories import seed_installation
 
 #: how long the test waits for the autosaving thread before giving up (not a speed check)
 PATIENCE = 60.0
@@ -91,25 +90,8 @@ class Autosaver(threading.Thread):
         assert len(self.history) > count, "the autosaving thread stalled"
 
 
-def _seed():
-    """Three candidates with certificates (photos, PDFs, ledger events) and one
-    candidate in the middle of an exam: (live attempt id, its device token)."""
-    exam, _qualification = certified_exam()
-    session = make_session(exam, capacity=10)
-    issued = [sit(exam, right, name=name, session=session)
-              for right, name in ((5, "张三"), (4, "李四"), (3, "王五"))]
-    assert all(certificate_of(a) is not None for a in issued[:2])
-    now = utcnow()
-    candidate = ready_candidate(name="赵六")
-    live = registration.book(candidate, session, now)
-    attempts.check_in(live, session.access_code, now)
-    token = attempts.start(live, now)
-    db.session.commit()
-    return live.id, token, live.item_count
-
-
 def _round_trip(app, make_app, monkeypatch, tmp_path, target_url: str):
-    live_id, token, item_count = _seed()
+    live_id, token, item_count = seed_installation()
     source_head = ledger.head()
     saver = Autosaver(app, live_id, token, item_count)
     saver.start()
@@ -221,7 +203,7 @@ def test_R3_restore_drill_refuses_a_database_in_use_without_force(
         app, make_app, monkeypatch, tmp_path):
     """The drill: back up, restore into an empty database, then try again over the
     now-used one (refused, it names the attempts in progress) and force it."""
-    live_id, _token, _count = _seed()
+    live_id, _token, _count = seed_installation()
     folder = tmp_path / "nightly"
     assert _cli(app, "backup", "--output", str(folder)).exit_code == 0
     # a second backup into the same folder would mix two moments: refused
@@ -243,7 +225,7 @@ def test_R3_restore_drill_refuses_a_database_in_use_without_force(
 
 
 def test_R3_restore_refuses_a_tampered_backup(app, make_app, monkeypatch, tmp_path):
-    _seed()
+    seed_installation()
     folder = tmp_path / "nightly"
     assert _cli(app, "backup", "--output", str(folder)).exit_code == 0
     archive = folder / "instance.tar.gz"
