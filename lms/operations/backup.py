@@ -248,6 +248,23 @@ def _backup_postgresql(target: Path) -> tuple[Path, str | None, dict]:
     return target, revision, prints
 
 
+def prune(parent: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest backup folders (those holding a manifest) in
+    ``parent``; returns the deleted ones. Backups hold personal data, erased people's
+    included, so they follow a retention schedule like everything else (PIPL art. 19)."""
+    found = []
+    for folder in Path(parent).iterdir():
+        manifest = folder / MANIFEST
+        if folder.is_dir() and manifest.is_file():
+            found.append((json.loads(manifest.read_text()).get("created_at", ""), folder.name,
+                          folder))
+    found.sort(reverse=True)
+    old = [folder for _created, _name, folder in found[keep:]]
+    for folder in old:
+        shutil.rmtree(folder)
+    return old
+
+
 # -- restore -------------------------------------------------------------------------------
 
 

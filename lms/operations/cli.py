@@ -11,7 +11,9 @@ from lms.operations import backup as backups
 @click.option("--output", type=click.Path(file_okay=False),
               help="Folder to create (default: BACKUP_DIR or instance/backups, "
                    "named lms-<UTC time>).")
-def backup_command(output) -> None:
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Then delete all but the KEEP newest backups in the same folder.")
+def backup_command(output, keep) -> None:
     """Back up the database and the instance folder (keys included: keep it private)."""
     try:
         outcome = backups.backup(output)
@@ -21,6 +23,9 @@ def backup_command(output) -> None:
     click.echo(f"backup written to {outcome.path} in {outcome.seconds:.1f} s: "
                f"{sum(tables.values())} rows in {len(tables)} tables, "
                f"revision {outcome.manifest['revision']}")
+    if keep:
+        for old in backups.prune(outcome.path.parent, keep):
+            click.echo(f"deleted old backup {old}")
 
 
 @click.command("restore")

@@ -370,3 +370,18 @@ def test_P7_the_profile_page_says_why_a_childs_id_number_is_refused(app):
     assert "aged 14 or older" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, user.id).id_number_encrypted is None
+
+
+def test_P3_old_backups_are_deleted_on_schedule(app, tmp_path):
+    """Backups hold personal data (erased people's too): ``backup --keep N`` keeps the
+    newest N, as a nightly job would run it."""
+    make_user(photo_file=photo_file())
+    folder = tmp_path / "backups"
+    start = utcnow()
+    for night in range(3):
+        with time_machine.travel(start + timedelta(days=night), tick=False):
+            result = app.test_cli_runner().invoke(args=[
+                "lms", "backup", "--output", str(folder / f"night-{night}"), "--keep", "2"])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["night-1", "night-2"]
+    assert "deleted old backup" in result.output
