@@ -17,11 +17,14 @@ lms_cli = AppGroup("lms", help="UnionCadre Academy administration.")
 
 def init_app(app: Flask) -> None:
     from lms.certificates.cli import certificates_cli, ledger_cli
+    from lms.operations.cli import backup_command, restore_command
     from lms.retraining.cli import tick_command
 
     lms_cli.add_command(certificates_cli)
     lms_cli.add_command(ledger_cli)
     lms_cli.add_command(tick_command)
+    lms_cli.add_command(backup_command)
+    lms_cli.add_command(restore_command)
     app.cli.add_command(lms_cli)
 
 
@@ -155,6 +158,69 @@ def exams_purge_snapshots(days) -> None:
     count = purge_snapshots(utcnow(), days or current_app.config["EXAM_SNAPSHOT_RETENTION_DAYS"])
     db.session.commit()
     click.echo(f"deleted {count} pictures")
+
+
+@lms_cli.group("privacy")
+def privacy() -> None:
+    """Personal data: export, erasure, ID-photo retention (rules: lms.accounts.privacy)."""
+
+
+def _user_by_id(user_id: int):
+    from lms.accounts.models import User
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise click.ClickException(f"no user with id {user_id}")
+    return user
+
+
+@privacy.command("export")
+@click.argument("user_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+def privacy_export(user_id: int, output) -> None:
+    """Write everything held about a person to a ZIP file (mode 0600)."""
+    import os
+
+    from lms.accounts.privacy import export_zip
+
+    data = export_zip(_user_by_id(user_id), actor=None)
+    db.session.commit()
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    click.echo(f"exported user {user_id} to {output}")
+
+
+@privacy.command("erase")
+@click.argument("user_id", type=int)
+@click.option("--reason", required=True, help="The request's reference (kept in the audit log).")
+@click.confirmation_option(prompt="Erase this person's personal data? This cannot be undone.")
+def privacy_erase(user_id: int, reason: str) -> None:
+    """Erase a person's personal data on their request."""
+    from lms.accounts.privacy import erase
+    from lms.errors import InvalidTransition
+
+    try:
+        done = erase(_user_by_id(user_id), actor=None, reason=reason)
+    except InvalidTransition as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"erased user {user_id}: {done.files_deleted} files deleted, "
+               f"{done.audit_entries_redacted} audit entries redacted, "
+               f"{done.bookings_cancelled} bookings cancelled")
+
+
+@privacy.command("purge-photos")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Retention in days (default: ID_PHOTO_RETENTION_DAYS).")
+def privacy_purge_photos(days) -> None:
+    """Delete ID photos no longer needed (the worker does it daily)."""
+    from lms.accounts.privacy import purge_id_photos
+    from lms.db_base import utcnow
+
+    count = purge_id_photos(utcnow(), days or current_app.config["ID_PHOTO_RETENTION_DAYS"])
+    db.session.commit()
+    click.echo(f"deleted {count} photos")
 
 
 @lms_cli.group("grading")

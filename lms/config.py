@@ -65,6 +65,11 @@ class Config:
     EXAM_CHECK_IN_EARLY_MINUTES = 30
     # Webcam pictures are deleted this long after the exam (review and appeals first).
     EXAM_SNAPSHOT_RETENTION_DAYS = 90
+    #: ID photos of people who have not used the platform for this long are deleted
+    #: (PIPL art. 19; see lms.accounts.privacy for the exact rule)
+    ID_PHOTO_RETENTION_DAYS = 730
+    #: where `lms backup` writes when given no --output (default: instance/backups)
+    BACKUP_DIR: str | None = None
     #: mark attempts automatically when they finish (a task) and in the exam sweep; off,
     #: only ``flask lms grading mark`` marks them
     GRADING_AUTO_MARK = True

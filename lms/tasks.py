@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
 SWEEP_EXAM_ATTEMPTS = "lms.tasks.sweep_exam_attempts"
 PURGE_EXAM_SNAPSHOTS = "lms.tasks.purge_exam_snapshots"
+PURGE_ID_PHOTOS = "lms.tasks.purge_id_photos"
 MARK_ATTEMPT = "lms.tasks.mark_attempt"
 ISSUE_CERTIFICATES = "lms.tasks.issue_certificates"
 RETRAINING_TICK = "lms.tasks.retraining_tick"
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> Celery:
             # exams end on time even when no browser is left to notice
             "sweep-exam-attempts": {"task": SWEEP_EXAM_ATTEMPTS, "schedule": 15.0},
             "purge-exam-snapshots": {"task": PURGE_EXAM_SNAPSHOTS, "schedule": 24 * 3600.0},
+            "purge-id-photos": {"task": PURGE_ID_PHOTOS, "schedule": 24 * 3600.0},
             # idempotent per day: running it hourly makes a missed night harmless
             "retraining-tick": {"task": RETRAINING_TICK, "schedule": 3600.0},
         },
@@ -249,5 +251,17 @@ def purge_exam_snapshots() -> int:
     from lms.extensions import db
 
     count = purge_snapshots(utcnow(), current_app.config["EXAM_SNAPSHOT_RETENTION_DAYS"])
+    db.session.commit()
+    return count
+
+
+@shared_task(name=PURGE_ID_PHOTOS)
+def purge_id_photos() -> int:
+    """Delete ID photos no longer needed (rules: lms.accounts.privacy)."""
+    from lms.accounts.privacy import purge_id_photos as purge
+    from lms.db_base import utcnow
+    from lms.extensions import db
+
+    count = purge(utcnow(), current_app.config["ID_PHOTO_RETENTION_DAYS"])
     db.session.commit()
     return count

@@ -20,6 +20,8 @@ ERROR_MESSAGES = {
     ("id_number", "checksum"): _l("This ID number is not valid: its check digit does not match. "
                                   "Please check each digit."),
     ("id_number", "taken"): _l("This ID number is already registered to another account."),
+    ("id_number", "too_young"): _l("Accounts are for people aged %(age)s or older: this ID "
+                                   "number shows a younger person."),
     ("photo", "too_large"): _l("The photo is larger than %(max_mb)s MB. Please choose a smaller "
                                 "file."),
     ("photo", "not_image"): _l("The photo must be a JPEG, PNG or WebP image."),

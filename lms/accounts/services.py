@@ -25,7 +25,9 @@ from lms.accounts.models import (
 from lms.audit import services as audit
 from lms.db_base import utcnow
 from lms.domain.identity import (
+    MIN_AGE,
     InvalidIdNumber,
+    age_on,
     mask_id_number,
     normalise_email,
     normalise_mobile,
@@ -95,10 +97,13 @@ def _checked_email(email: str, *, exclude_id: int | None = None) -> str:
 
 
 def _checked_id_number(raw: str, *, exclude_id: int | None = None) -> tuple[bytes, str]:
+    today = date.today()
     try:
-        number = validate_id_number(raw, today=date.today())
+        number = validate_id_number(raw, today=today)
     except InvalidIdNumber as exc:
         raise ValidationFailed("id_number", exc.code) from None
+    if age_on(number, today) < MIN_AGE:  # no guardian consent flow (lms.accounts.privacy)
+        raise ValidationFailed("id_number", "too_young", age=MIN_AGE)
     digest = personal_data.id_number_digest(number)
     query = sa.select(User.id).where(User.id_number_digest == digest)
     if exclude_id:

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from lms.accounts import auth, personal_data
+from lms.accounts import auth, personal_data, privacy
 from lms.accounts import services as accounts
 from lms.accounts.consent import CONSENTS
 from lms.accounts.forms import (
@@ -191,6 +191,16 @@ def profile():
     form.id_number.data = ""
     return render_template("accounts/profile.html", form=form, user=user,
                            masked_id=accounts.masked_id_number(user), consents=CONSENTS)
+
+
+@bp.post("/account/data-export")
+@login_required
+def export_own_data():
+    """Everything the platform holds about me, as a ZIP (PIPL art. 45)."""
+    user = current_user._get_current_object()
+    data = privacy.export_zip(user, actor=user)
+    db.session.commit()
+    return privacy.download(data, user)
 
 
 @bp.get("/account/photo")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectChoice,
@@ -46,7 +47,6 @@ class OrganisationForm(FlaskForm):
     parent_id = SelectField(_l("Parent organisation"), choices=[])
 
 
-
 #: what each API scope lets an integration read (lms/api)
 SCOPE_LABELS = {
     "certificates:read": _l("Certificates and their status"),
@@ -65,3 +65,9 @@ class ApiTokenForm(FlaskForm):
     #: "" means platform-wide
     organisation_id = SelectField(_l("Organisation scope"), choices=[], validate_choice=True)
     expires_on = DateField(_l("Expires on (optional)"), validators=[Optional()])
+
+
+class ErasureForm(FlaskForm):
+    reason = StringField(_l("Request reference"), validators=[DataRequired(), Length(max=200)])
+    confirm = BooleanField(_l("I understand that this cannot be undone"),
+                           validators=[DataRequired()])

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.accounts import privacy
 from lms.accounts import services as accounts
 from lms.accounts.forms import apply_error, organisation_choices
 from lms.accounts.models import Role
@@ -16,6 +17,7 @@ from lms.admin.forms import (
     SCOPE_LABELS,
     ActiveForm,
     ApiTokenForm,
+    ErasureForm,
     GrantRoleForm,
     OrganisationForm,
     UserOrganisationForm,
@@ -64,6 +66,7 @@ def user_detail(user_id: int):
     org_form.organisation_id.choices = organisation_choices(orgs, first=("", _("(none)")))
     return render_template("admin/user_detail.html", user=user, grant_form=grant_form,
                            org_form=org_form, active_form=ActiveForm(), role_labels=ROLE_LABELS,
+                           erasure_form=ErasureForm(), erased=privacy.is_erased(user),
                            masked_id=accounts.masked_id_number(user),
                            can_manage=can_manage_users(current_user, user))
 
@@ -130,6 +133,40 @@ def set_active(user_id: int):
     db.session.commit()
     flash(_("Account activated.") if active else _("Account deactivated; its sessions have "
                                                    "been ended."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/data-export")
+@roles_required(Role.ADMIN)
+def export_data(user_id: int):
+    """The person's data export (PIPL art. 45), for an admin handling their request."""
+    user = _managed_user(user_id)
+    data = privacy.export_zip(user, actor=current_user)
+    db.session.commit()
+    return privacy.download(data, user)
+
+
+@bp.post("/users/<int:user_id>/erase")
+@roles_required(Role.ADMIN)
+def erase(user_id: int):
+    """Erase the person's data on their request (rules: lms.accounts.privacy)."""
+    user = _managed_user(user_id)
+    form = ErasureForm()
+    if not form.validate_on_submit():
+        flash(_("Give the request reference and confirm to erase the personal data."),
+              "danger")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    try:
+        privacy.erase(user, actor=current_user, reason=form.reason.data)
+    except InvalidTransition as exc:
+        db.session.rollback()
+        flash(_("You cannot erase your own account.") if "yourself" in str(exc) else
+              _("The personal data cannot be erased now: an exam is being sat, or it is "
+                "already erased."), "danger")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    db.session.commit()
+    flash(_("The personal data has been erased; the account can no longer log in."),
+          "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

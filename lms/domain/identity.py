@@ -64,6 +64,18 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     return number
 
 
+#: the youngest person who may hold an account with an ID number: PIPL art. 31 asks a
+#: guardian's consent below 14, and the platform (for union cadres, who are employees)
+#: has no guardian flow — see lms.accounts.privacy
+MIN_AGE = 14
+
+
+def age_on(number: str, today: date) -> int:
+    """Whole years of the holder of a valid ID number on ``today``."""
+    born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def normalise_mobile(value: str) -> str:
     """A mainland mobile number as 11 digits (``+86`` and separators dropped)."""
     digits = re.sub(r"[\s\-()]", "", normalise_text(value))

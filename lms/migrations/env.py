@@ -68,6 +68,35 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def refuse_during_exams(connection):
+    """R5: a migration that would change the schema waits until no exam is being sat
+    (a table rewrite could stall or break autosaves mid-exam), unless the operator
+    passes ``-x force=1`` for a migration known to be online-safe (expand/contract).
+    Commands that change nothing (``db current``, ``db upgrade`` at head) run anyway."""
+    import click
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from lms.operations.backup import attempts_in_progress
+
+    destination = context.get_revision_argument()
+    if destination is None or context.get_x_argument(as_dictionary=True).get("force"):
+        return
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    try:
+        wanted = {r.revision for r in ScriptDirectory.from_config(config).get_revisions(
+            destination)}
+    except Exception:  # a relative destination such as -1: it changes something
+        wanted = None
+    if wanted == current:
+        return
+    sitting = attempts_in_progress(connection)
+    if sitting:
+        raise click.ClickException(
+            f"{sitting} exam attempt(s) are in progress: migrate after the exam window, "
+            "or pass -x force=1 if this migration is online-safe (expand/contract)")
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -93,6 +122,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        refuse_during_exams(connection)
+        connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
