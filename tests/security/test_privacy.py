@@ -367,7 +367,7 @@ def test_P7_the_profile_page_says_why_a_childs_id_number_is_refused(app):
         "real_name": "测试用户", "locale": "en", "id_number": child, "consent_id_number": "y"},
         headers={"Accept-Language": "en"})
     assert page.status_code == 200
-    assert "aged 14 or older" in page.get_data(as_text=True)
+    assert "账号仅限年满14周岁的人使用" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, user.id).id_number_encrypted is None
 
