@@ -1,0 +1,14 @@
+"""Running the app in production: the reverse proxy's headers, one structured log
+line per request, and Prometheus metrics (README "Production")."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from lms.ops import metrics, proxy, request_log
+
+    proxy.init_app(app)
+    request_log.init_app(app)
+    metrics.init_app(app)
