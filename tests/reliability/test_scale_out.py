@@ -19,6 +19,7 @@ import re
 import httpx
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.credentials import status_list
@@ -181,3 +182,28 @@ def test_F4_a_rate_limit_counts_requests_to_both_instances(servers, broker):
                 for n in range(VERIFY_LIMIT + 2)]
     assert statuses == [404] * VERIFY_LIMIT + [429, 429]
     assert any(key.startswith(b"LIMITS") for key in broker.scan_iter())
+
+
+def _healthz_count(server: LiveServer) -> float:
+    text = httpx.get(f"{server.base_url}/metrics").text
+    return sum(s.value for family in text_string_to_metric_families(text)
+               for s in family.samples
+               if s.name == "lms_http_requests_total"
+               and s.labels == {"endpoint": "core.healthz", "method": "GET", "status": "200"})
+
+
+def test_metrics_add_up_every_worker_of_an_instance(servers):
+    """Whichever worker answers the scrape counts the requests all workers served."""
+    one = servers[0]
+    before = _healthz_count(one)
+    sent = 0
+    while sent < 200:
+        for _ in range(10):
+            assert httpx.get(f"{one.base_url}/healthz").status_code == 200
+        sent += 10
+        workers = {path.stem.rsplit("_", 1)[-1]
+                   for path in (one.workdir / "metrics").glob("counter_*.db")}
+        if len(workers) >= 2:
+            break
+    assert len(workers) >= 2, "one worker served every request"
+    assert _healthz_count(one) == before + sent
