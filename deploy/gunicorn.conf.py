@@ -62,7 +62,9 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        # gunicorn logs access whenever a logging config is given: WARNING keeps it off
+        "gunicorn.access": {"level": "INFO" if accesslog else "WARNING",
+                            "handlers": ["stderr"], "propagate": False},
     },
 }
 
