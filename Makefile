@@ -20,12 +20,14 @@ DEB_TEST := chromium chromium-driver poppler-utils
 # is git-ignored); lms/certificates/fonts.py. Without it PDFs use the full font.
 CERT_FONT := build/fonts/certificate-serif-sc-regular.otf
 
-.PHONY: run test bench install install-dev lint serve migrate seed translations clean help
+.PHONY: run test bench install install-dev lint serve serve-prod migrate seed translations clean help
 
 help:
 	@echo "make run     install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install with test tools and run the whole suite"
 	@echo "make bench   every benchmark in bench/, on SQLite and PostgreSQL (BENCH_PG_URL)"
+	@echo "make serve-prod  migrate, then app instances, Celery worker and beat on PostgreSQL and"
+	@echo "            Redis (settings: LMS_ENV_FILE, default /etc/unioncadre/lms.env; README Production)"
 	@echo "make install / install-dev / lint / translations / clean"
 
 run: install migrate seed serve
@@ -116,6 +118,10 @@ seed: migrate
 serve:
 	@echo "Serving on http://$(HOST):$(PORT) — log in with one of the demo accounts above."
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production on this machine: see deploy/serve-prod.sh and README "Production".
+serve-prod: install
+	deploy/serve-prod.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -44,8 +44,9 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from lms import cli, errors, security, templating
+    from lms import cli, errors, operations, security, templating
 
+    operations.init_app(app)
     errors.register_error_handlers(app)
     templating.register_template_helpers(app)
     security.init_app(app)

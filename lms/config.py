@@ -95,6 +95,12 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     TESTING = False
 
+    #: how many reverse proxies stand in front (nginx: 1); their X-Forwarded-For and
+    #: -Proto are trusted only then, since rate limits key on the client address
+    PROXY_FIX = 0
+    #: ``/metrics`` answers loopback, or anyone sending ``Authorization: Bearer <it>``
+    METRICS_TOKEN: str | None = None
+
 
 class DevConfig(Config):
     ENV_NAME = "development"

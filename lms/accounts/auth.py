@@ -3,10 +3,13 @@ invalidation at logout through the user's session generation."""
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
+from itsdangerous import SignatureExpired, TimestampSigner
 
 from lms.accounts.models import User
 from lms.extensions import db, login_manager
@@ -30,6 +33,33 @@ class SessionInterface(SecureCookieSessionInterface):
         if g.get("keep_session_cookie") and not session.modified:
             return False
         return super().should_set_cookie(app, session)
+
+    def get_signing_serializer(self, app):
+        serializer = super().get_signing_serializer(app)
+        if serializer is not None:
+            serializer.signer = SkewTolerantSigner
+        return serializer
+
+
+#: how far another app server's clock may run ahead of this one's (RELIABILITY.md F14)
+CLOCK_SKEW_TOLERANCE = 60
+
+
+class SkewTolerantSigner(TimestampSigner):
+    """A session cookie signed by an app server whose clock runs a little ahead looks
+    as if it came from the future; itsdangerous refuses any such cookie, which logged a
+    candidate out whenever the next request reached a server a second behind. Accept
+    it when it is at most `CLOCK_SKEW_TOLERANCE` seconds early (only a server holding
+    the secret key can sign one); the maximum age is checked as before."""
+
+    def unsign(self, signed_value, max_age=None, return_timestamp=False):
+        value, signed_at = super().unsign(signed_value, return_timestamp=True)
+        if max_age is not None:
+            age = time.time() - signed_at.timestamp()
+            if age > max_age or age < -CLOCK_SKEW_TOLERANCE:
+                raise SignatureExpired(f"Signature age {age:.0f} s is outside 0..{max_age} s",
+                                       payload=value, date_signed=signed_at)
+        return (value, signed_at) if return_timestamp else value
 
 
 def keep_session_cookie() -> None:

@@ -4,8 +4,10 @@ document, and the allowlisted view of the public verification page.
 
 The credential names its holder only by a salted hash of the name (the JSON is
 public at ``/api/v1/credentials/<serial>``; RELIABILITY C6). Status lists are built
-from the certificate rows at request time and cached per process until a status
-changes, so a revocation shows in the list as soon as it commits.
+from the certificate rows at request time; each process keeps the signed list it made
+with a version stamp read from the database on every request (two aggregate queries),
+so a revocation committed through any app process shows in every process's list at
+once (tests/reliability/test_scale_out.py).
 """
 
 from __future__ import annotations

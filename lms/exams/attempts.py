@@ -84,6 +84,15 @@ def clock_of(attempt: ExamAttempt) -> timing.Clock:
     return _clock(*(getattr(attempt, column) for column in CLOCK_COLUMNS))
 
 
+def not_before_start(attempt: ExamAttempt, now: datetime) -> datetime:
+    """``now``, or the attempt's start if that is later: an app server whose clock runs
+    behind the one that started the attempt must not record a save or a hand-in before
+    the start, a negative duration (RELIABILITY.md F14, Moodle MDL-21111)."""
+    if attempt.started_at is not None and attempt.started_at > now:
+        return attempt.started_at
+    return now
+
+
 def grace() -> timedelta:
     return timedelta(seconds=current_app.config["EXAM_SAVE_GRACE_SECONDS"])
 
@@ -386,6 +395,7 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
         raise AttemptRefused("other_device")
     if not timing.accepts_answer(clock_of(attempt), now, grace=grace()):
         raise AttemptRefused("time_up")
+    now = not_before_start(attempt, now)
     newest = _newest_per_slot(saves)
     closed = []
     if attempt.sequential:  # no going back: the server keeps the rule, not only the page
@@ -432,7 +442,7 @@ def submit(attempt: ExamAttempt, device_token: str | None, saves: list[Save],
     elif not holds_device(attempt, device_token):
         raise AttemptRefused("other_device")
     try:
-        apply(attempt, E.SUBMIT, finished_at=now)
+        apply(attempt, E.SUBMIT, finished_at=not_before_start(attempt, now))
     except AttemptConflict:
         return False
     audit.record("exam_attempt.submitted", actor=attempt.user, obj=attempt)
@@ -492,7 +502,8 @@ def extend(attempt: ExamAttempt, proctor, minutes: int, now: datetime) -> None:
 def terminate(attempt: ExamAttempt, proctor, reason: str, now: datetime) -> None:
     if not reason.strip():
         raise AttemptRefused("reason_required")
-    apply(attempt, E.TERMINATE, finished_at=now, reason=reason.strip()[:500])
+    apply(attempt, E.TERMINATE, finished_at=not_before_start(attempt, now),
+          reason=reason.strip()[:500])
     audit.record("exam_attempt.terminated", actor=proctor, obj=attempt,
                  after={"reason": reason.strip()[:500]})
 

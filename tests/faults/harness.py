@@ -83,14 +83,17 @@ class LiveServer:
         env.update(self.extra_env)
         return env
 
+    def command(self) -> list[str]:
+        return [str(GUNICORN), "--preload", "-w", str(self.workers), "-k", "gthread",
+                "--threads", str(self.threads), "-b", f"127.0.0.1:{self.port}",
+                "--graceful-timeout", "2", "--timeout", "120", "tests.faults.server:app"]
+
     def start(self) -> None:
         assert self.process is None, "already running"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(GUNICORN), "--preload", "-w", str(self.workers), "-k", "gthread",
-                 "--threads", str(self.threads), "-b", f"127.0.0.1:{self.port}",
-                 "--graceful-timeout", "2", "--timeout", "120", "tests.faults.server:app"],
-                cwd=ROOT, env=self._env(), stdout=log, stderr=log, start_new_session=True)
+                self.command(), cwd=ROOT, env=self._env(), stdout=log, stderr=log,
+                start_new_session=True)
         self.starts += 1
         until = time.monotonic() + 30
         while time.monotonic() < until:
