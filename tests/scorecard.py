@@ -106,7 +106,8 @@ class ScorecardPlugin:
             entry["outcome"] = "failed"
         elif report.skipped and entry["outcome"] != "failed":
             entry["outcome"] = "skipped"
-            entry["reason"] = _skip_reason(report)
+            entry["reason"] = (f"expected to fail: {report.wasxfail}"
+                               if hasattr(report, "wasxfail") else _skip_reason(report))
         if ledger:
             entry["ledger"] = ledger
 

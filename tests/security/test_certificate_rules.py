@@ -4,17 +4,21 @@ and tests/unit."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from lms.certificates import issuance, ledger, status
 from lms.certificates.models import CertificateStatus, LedgerEvent
+from lms.certificates.pdf import render_certificate_pdf
 from lms.domain import serials
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from tests.certificate_factories import certificate_of, certified_exam, officer, sit
+from tests.certificates.test_pdf import make_cert, text_of
 from tests.factories import make_org
 from tests.services.test_certificate_cli import (
     invoke,
@@ -124,3 +128,12 @@ def test_C4_a_serial_is_135_random_bits_in_groups_of_four_with_a_check_character
     assert [len(g) for g in groups] == [4] * 7
     assert serials.normalise(serial) == serial
     assert len({serials.new_serial() for _ in range(2000)}) == 2000
+
+
+@pytest.mark.parametrize("name", ["张" * 500, "Alexandra-" * 50, "李小👷‍♀️🎉明" * 20],
+                         ids=["500-chinese", "500-latin", "emoji"])
+def test_B11_extremely_long_names_and_emoji_render_on_one_page(app, name):
+    pdf = render_certificate_pdf(make_cert(holder_name=name))
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1  # wrapped or cut, never a second page
+    if "👷" not in name:  # an emoji font's glyphs do not extract as text
+        assert name[:10] in text_of(pdf).replace("\n", "")
