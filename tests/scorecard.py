@@ -42,6 +42,9 @@ SERIES = {
     "P": ("Privacy", 7, "security"),
     "R": ("Restore/migrate", 5, "reliability"),
 }
+#: the scorecard template's word for a passed case of each series
+VERBS = {"F": "survived", "L": "passed", "B": "rejected cleanly", "A": "blocked",
+         "I": "held", "C": "held", "P": "held", "R": "restored"}
 CATALOGUE = tuple(f"{letter}{n}" for letter, (_, size, _) in SERIES.items()
                   for n in range(1, size + 1))
 LEDGER_FIELDS = ("checks", "acked", "lost", "phantom", "late_accepted", "double_finalised")
@@ -207,6 +210,9 @@ def render(found: dict[str, list[str]], runs: list[dict]) -> str:
     for run, result in zip(runs, outcomes, strict=True):
         lines.append("")
         lines.append(f"{run['database']}: commit {run['commit']}, updated {run['updated']}")
+        passed = Counter(case[0] for case, outcome in result.items() if outcome == "passed")
+        lines.append("  " + " · ".join(f"{title} {VERBS[letter]} {passed[letter]}/{size}"
+                                       for letter, (title, size, _) in SERIES.items()))
         ledger = Counter()
         for entry in run["tests"].values():
             ledger.update(entry.get("ledger", {}))
