@@ -4,8 +4,10 @@ PostgreSQL is shared on this machine (and by the suite's other tests), so it is
 never restarted here: what a restart does to the app — every pooled connection
 dies — is done with ``pg_terminate_backend`` (F5), and an outage is a gate the
 test owns between the live server and PostgreSQL that refuses and cuts every
-connection while closed (F6, F7). Outages last seconds, not the catalogue's 60 s,
-to keep CI fast; the behaviour under test does not depend on the length.
+connection while closed (F6, F7). On SQLite the outage it can have is a write
+lock held by another process past the busy timeout: every write fails. Outages
+last seconds, not the catalogue's 60 s, to keep CI fast; the behaviour under test
+does not depend on the length.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tests.faults.harness import (
     assert_clean,
     fresh_attempt,
     in_background,
+    in_parallel,
     set_time_left,
     stored_answers,
 )
@@ -39,8 +42,9 @@ LEVELS = {"FULL": "2", "NORMAL": "1"}
 
 def needs_postgresql(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL server fault; SQLite has no server or connections to lose "
-                    "(its crash cases are F1–F3 and F18)")
+        pytest.skip("a PostgreSQL server restart; SQLite has no server or pooled "
+                    "connections to lose (its outage is F6/F7's write lock, its crashes "
+                    "F1–F3 and F18)")
 
 
 class DatabaseGate:
@@ -85,7 +89,7 @@ class DatabaseGate:
             with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
 
-    def close(self) -> None:
+    def down(self) -> None:
         self.is_open = False
         with self._lock:
             links, self.links = self.links, []
@@ -94,11 +98,11 @@ class DatabaseGate:
                 link.shutdown(socket.SHUT_RDWR)
             link.close()
 
-    def open(self) -> None:
+    def up(self) -> None:
         self.is_open = True
 
     def stop(self) -> None:
-        self.close()
+        self.down()
         self.listener.close()
 
     def url_for(self, database_url: str) -> str:
@@ -106,18 +110,43 @@ class DatabaseGate:
         return url.render_as_string(hide_password=False)
 
 
+class SqliteWriteLock:
+    """Another process holding SQLite's write lock: while it is down every write of
+    the server waits out its busy timeout (5 s) and fails."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.conn: sqlite3.Connection | None = None
+
+    def down(self) -> None:
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def up(self) -> None:
+        if self.conn is not None:
+            self.conn.execute("ROLLBACK")
+            self.conn.close()
+            self.conn = None
+
+    def stop(self) -> None:
+        self.up()
+
+
 @pytest.fixture
-def gated_server(database_url, app, tmp_path):
-    """A live server whose way to PostgreSQL goes through a `DatabaseGate`."""
-    needs_postgresql(database_url)
-    app.config["EXAM_SAVE_GRACE_SECONDS"] = GRACE_SECONDS
-    url = make_url(database_url)
-    gate = DatabaseGate((url.host or "127.0.0.1", url.port or 5432))
-    server = LiveServer(gate.url_for(database_url), tmp_path / "gated")
-    server.start()
-    yield server, gate
+def outage(database_url, app, make_server, tmp_path):
+    """A live server and a switch (``down()`` / ``up()``) for its database."""
+    if database_url.startswith("postgresql"):
+        app.config["EXAM_SAVE_GRACE_SECONDS"] = GRACE_SECONDS
+        url = make_url(database_url)
+        switch = DatabaseGate((url.host or "127.0.0.1", url.port or 5432))
+        server = LiveServer(switch.url_for(database_url), tmp_path / "gated")
+        server.start()
+    else:
+        switch = SqliteWriteLock(make_url(database_url).database)
+        server = make_server()
+    yield server, switch
+    switch.stop()
     server.stop()
-    gate.stop()
 
 
 def test_F5_every_pooled_connection_killed_costs_no_request(server, make_sitting,
@@ -142,15 +171,15 @@ def test_F5_every_pooled_connection_killed_costs_no_request(server, make_sitting
     assert server.errors_logged() == []
 
 
-def test_F6_during_an_outage_saves_fail_cleanly_and_all_are_saved_after_it(gated_server,
+def test_F6_during_an_outage_saves_fail_cleanly_and_all_are_saved_after_it(outage,
                                                                           make_sitting):
-    server, gate = gated_server
+    server, database = outage
     sitting = make_sitting(server, candidates=3)
     people = sitting.begin(3)
     for candidate in people:
         assert candidate.save_until_acked([candidate.next_save(0, "before")]).status_code == 200
-    gate.close()
-    during = [c.save(1, "during") for c in people]
+    database.down()
+    during = in_parallel([lambda c=c: c.save(1, "during") for c in people])
     assert {r.status_code for r in during} <= {500, 503}
     for response in during:
         assert "Traceback" not in response.text and "sqlalchemy" not in response.text.lower()
@@ -158,7 +187,7 @@ def test_F6_during_an_outage_saves_fail_cleanly_and_all_are_saved_after_it(gated
     retries = [in_background(lambda c=c: c.save_until_acked([c.next_save(1, "during")]))
                for c in people]
     time.sleep(2)
-    gate.open()
+    database.up()
     for retry in retries:
         assert retry.result(timeout=60).status_code == 200
     for candidate in people:
@@ -169,18 +198,18 @@ def test_F6_during_an_outage_saves_fail_cleanly_and_all_are_saved_after_it(gated
 
 
 def test_F7_down_across_the_deadline_closes_at_the_deadline_keeping_what_was_acked(
-        gated_server, make_sitting):
-    server, gate = gated_server
+        outage, make_sitting):
+    server, database = outage
     sitting = make_sitting(server)
     [alice] = sitting.begin()
     assert alice.save_until_acked([alice.next_save(0, "acked")]).status_code == 200
     set_time_left([alice.attempt_id], 2)
     deadline = fresh_attempt(alice.attempt_id).deadline_at
-    gate.close()
+    database.down()
     with contextlib.suppress(httpx.TransportError):
         assert alice.save(1, "never acked").status_code >= 500
     time.sleep(2 + GRACE_SECONDS + 1)  # the deadline and its grace pass while it is down
-    gate.open()
+    database.up()
     late = alice.save_until_acked([alice.next_save(1, "after the deadline")], retry_for=20)
     assert late.status_code in (200, 409, 410)
     if late.status_code == 200:
