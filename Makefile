@@ -20,11 +20,12 @@ DEB_TEST := chromium chromium-driver poppler-utils
 # is git-ignored); lms/certificates/fonts.py. Without it PDFs use the full font.
 CERT_FONT := build/fonts/certificate-serif-sc-regular.otf
 
-.PHONY: run test bench install install-dev lint serve serve-prod migrate seed translations clean help
+.PHONY: run test bench scorecard install install-dev lint serve serve-prod migrate seed translations clean help
 
 help:
 	@echo "make run     install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test    install with test tools and run the whole suite"
+	@echo "make scorecard  the reliability and security scorecard of the last test runs"
 	@echo "make bench   every benchmark in bench/, on SQLite and PostgreSQL (BENCH_PG_URL)"
 	@echo "make serve-prod  migrate, then app instances, Celery worker and beat on PostgreSQL and"
 	@echo "            Redis (settings: LMS_ENV_FILE, default /etc/unioncadre/lms.env; README Production)"
@@ -34,6 +35,11 @@ run: install migrate seed serve
 
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The card of the last `make test` on each database (.scorecard/, written by the
+# tests/scorecard.py plugin); fails if a RELIABILITY.md catalogue id has no test.
+scorecard: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.scorecard
 
 # Each exam benchmark builds its database afresh (PostgreSQL: drops and creates
 # BENCH_PG_URL's database) and writes bench/results/latest.json; see bench/README.md.

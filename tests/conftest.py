@@ -29,6 +29,10 @@ from lms.config import TestConfig
 from lms.extensions import db
 from tests import factories
 
+# the live-server fixtures serve tests/faults, tests/reliability and tests/security;
+# the scorecard records the catalogue tests' outcomes (RELIABILITY.md part (b))
+pytest_plugins = ["tests.scorecard", "tests.faults.fixtures"]
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # CI must be reproducible: property tests draw the same examples every run and

@@ -550,7 +550,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
     margin = now - grace()
     overdue = db.session.scalars(sa.select(ExamAttempt).where(
         ExamAttempt.state == S.IN_PROGRESS, ExamAttempt.deadline_at < margin)).all()
-    timed_out = sum(check_deadline(attempt, now) for attempt in overdue)
+    timed_out = sum(_time_out_alone(attempt, now) for attempt in overdue)
     stale = db.session.scalars(
         sa.select(ExamAttempt).join(ExamSession, ExamSession.id == ExamAttempt.session_id)
         .where(ExamAttempt.state.in_([S.REGISTERED, S.ADMITTED]), ExamSession.ends_at <= now)
@@ -564,6 +564,19 @@ def sweep(now: datetime | None = None) -> SweepResult:
         except (AttemptConflict, IllegalTransition):
             db.session.rollback()
     return SweepResult(timed_out, cancelled, _mark_left_over(now))
+
+
+def _time_out_alone(attempt: ExamAttempt, now: datetime) -> bool:
+    """`check_deadline` for the sweep: one corrupt attempt is logged and skipped, so
+    it never keeps the others open (RELIABILITY.md F13, Moodle MDL-34351)."""
+    attempt_id = attempt.id
+    try:
+        return check_deadline(attempt, now)
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("sweep: attempt %s cannot be timed out; skipped",
+                                     attempt_id)
+        return False
 
 
 def _mark_left_over(now: datetime) -> int:

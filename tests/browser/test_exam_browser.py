@@ -316,7 +316,7 @@ def test_book_check_in_answer_every_type_and_reload(new_page, live_server, layou
         assert db.session.get(ExamAttempt, attempt_id).state == S.IN_PROGRESS
 
 
-def test_offline_answers_are_kept_and_resent_after_a_reload(new_page, live_server):
+def test_F8_F10_offline_answers_are_kept_and_resent_after_a_reload(new_page, live_server):
     """F8 and F10: a save fails while offline, the page is reloaded, the answers still go."""
     setup = make_setup(live_server)
     page = accept_dialogs(new_page())
@@ -350,7 +350,7 @@ def test_offline_answers_are_kept_and_resent_after_a_reload(new_page, live_serve
     assert not any(not entry["acked"] for entry in local_ledger(page, attempt_id)["slots"].values())
 
 
-def test_offline_across_the_deadline_the_server_closes_and_nothing_is_resent(new_page,
+def test_F9_offline_across_the_deadline_the_server_closes_and_nothing_is_resent(new_page,
                                                                             live_server):
     """F9: the attempt ends on the server while the browser is away."""
     setup = make_setup(live_server)
@@ -380,7 +380,7 @@ def test_offline_across_the_deadline_the_server_closes_and_nothing_is_resent(new
     assert local_ledger(page, attempt_id) is None  # no answers left behind on the device
 
 
-def test_a_new_device_waits_for_the_proctor_then_resumes(new_page, live_server):
+def test_F11_a_new_device_waits_for_the_proctor_then_resumes(new_page, live_server):
     """F11 with device binding: close the browser, open the exam elsewhere."""
     setup = make_setup(live_server)
     first = accept_dialogs(new_page())
@@ -412,7 +412,7 @@ def test_a_new_device_waits_for_the_proctor_then_resumes(new_page, live_server):
 
 
 @pytest.mark.parametrize("back_in", ["from_the_notice", "in_the_other_tab"])
-def test_a_lost_login_resumes_the_same_attempt(new_page, live_server, back_in):
+def test_F12_a_lost_login_resumes_the_same_attempt(new_page, live_server, back_in):
     """F12: logged out in another tab mid-exam; logging in again resumes the attempt.
 
     Logging in again elsewhere gives a new session, so the exam tab's CSRF token

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -140,15 +139,6 @@ TAMPERS = {
 }
 
 
-@pytest.mark.parametrize("tamper", sorted(TAMPERS))
-def test_c1_any_tampered_field_fails(tamper):
-    doc = _signed()
-    TAMPERS[tamper](doc)
-    verdict = _verify(doc)
-    assert not verdict.ok
-    assert verdict.reason in {"bad_signature", "unknown_context", "malformed"}
-
-
 def test_undefined_properties_are_refused_not_half_signed():
     doc = _signed()
     doc["credentialSubject"]["achievement"]["level"] = "高级"
@@ -159,20 +149,6 @@ def test_undefined_properties_are_refused_not_half_signed():
     unsigned["credentialSubject"]["grade"] = "优秀"
     with pytest.raises(UnsignedPropertiesError, match="credentialSubject/grade"):
         _signed(unsigned)
-
-
-def test_c1_changing_the_issuer_to_another_did_fails():
-    doc = _signed()
-    doc["issuer"]["id"] = "did:web:forger.example"
-    assert _verify(doc).reason == "unknown_key"
-
-
-def test_c1_forger_signing_as_our_issuer_with_own_did_key_fails():
-    """Anyone can make a did:key; it must not let them sign as our did:web."""
-    forger = seeded_key(99)
-    doc = _signed(key=forger, method=dids.did_key_verification_method(forger.public_key()))
-    verdict = verify_credential(doc, now=NOW, resolve_key=did_key_resolver)
-    assert verdict.reason == "unknown_key"
 
 
 def test_did_key_issuer_round_trip():
@@ -242,47 +218,6 @@ def test_status_list_with_wrong_purpose_is_not_used():
     assert _verify(_signed(), lists=lists).reason == "status_unavailable"
 
 
-def test_c5_signature_before_key_revocation_still_verifies():
-    revoked_at = datetime(2026, 6, 1, tzinfo=UTC)
-    resolve = resolver({METHOD: key_entry(KEY, ISSUER_DID, revoked_at=revoked_at)})
-    before = _signed(created=revoked_at - timedelta(seconds=1))
-    after = _signed(created=revoked_at + timedelta(days=1))
-    assert _verify(before, resolve=resolve).reason == "valid"
-    assert _verify(after, resolve=resolve).reason == "key_revoked"
-
-
-def test_unknown_kid_is_rejected():
-    doc = _signed(method=f"{ISSUER_DID}#key-unknown")
-    assert _verify(doc).reason == "unknown_key"
-
-
-def test_c8_jwt_alg_none_and_hs256_are_rejected():
-    def b64(obj) -> str:
-        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
-
-    vc = {k: v for k, v in _signed().items() if k != "proof"}
-    unsigned_jwt = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64({'vc': vc})}."
-    hs256_jwt = f"{b64({'alg': 'HS256', 'kid': METHOD})}.{b64({'vc': vc})}.c2lnbmF0dXJl"
-    for token in (unsigned_jwt, hs256_jwt):
-        verdict = _verify(token)
-        assert (verdict.ok, verdict.reason) == (False, "unsupported_proof")
-
-
-def test_c8_foreign_proof_types_are_rejected():
-    doc = _signed()
-    for proof in (
-        {"type": "JsonWebSignature2020", "verificationMethod": METHOD,
-         "proofPurpose": "assertionMethod", "jws": "eyJhbGciOiJub25lIn0..x"},
-        {**doc["proof"], "cryptosuite": "hs256-2022"},
-        {**doc["proof"], "cryptosuite": "ecdsa-rdfc-2019"},
-    ):
-        forged = {**doc, "proof": proof}
-        assert _verify(forged).reason == "unsupported_proof"
-    enveloped = {"@context": [VC_V2], "type": ["EnvelopedVerifiableCredential"],
-                 "id": "data:application/vc+jwt,eyJhbGciOiJub25lIn0.e30."}
-    assert _verify(enveloped).reason == "unsupported_proof"
-
-
 def test_proof_for_another_purpose_does_not_count():
     doc = _signed()
     doc["proof"]["proofPurpose"] = "authentication"
@@ -322,4 +257,3 @@ def test_sign_does_not_touch_its_input_and_replaces_a_proof():
 def test_messages_are_human():
     verdict = _verify(_signed(), lists=_lists(revoked={42}))
     assert "revoked" in verdict.message
-

@@ -35,6 +35,7 @@ from lms.domain.answer_ledger import LedgerReport, Sent, Stored, audit_ledger
 from lms.exams import attempts as attempt_services
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db
+from tests import scorecard
 from tests.conftest import free_port
 from tests.factories import PASSWORD
 
@@ -321,6 +322,14 @@ class Candidate:
             time.sleep(0.2)
 
 
+def in_background(fn):
+    """Run ``fn`` in a thread; ``.result()`` joins it and returns its value."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(fn)
+    pool.shutdown(wait=False)
+    return future
+
+
 def in_parallel(calls, workers: int = 16) -> list:
     """Run the callables at once (threads); results in order, exceptions re-raised."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -373,8 +382,10 @@ def ledger_report(candidate: Candidate, grace_seconds: int = GRACE_SECONDS) -> L
     attempt = fresh_attempt(candidate.attempt_id)
     cutoff = (timing.deadline(attempt_services.clock_of(attempt), utcnow())
               + timedelta(seconds=grace_seconds))
-    return audit_ledger(candidate.sent, stored_answers(attempt.id), cutoff=cutoff,
-                        finalisations=finalisations(attempt.id))
+    report = audit_ledger(candidate.sent, stored_answers(attempt.id), cutoff=cutoff,
+                          finalisations=finalisations(attempt.id))
+    scorecard.record_ledger(report, acked=sum(s.acknowledged for s in candidate.sent))
+    return report
 
 
 def assert_clean(candidate: Candidate, *, finalised: bool = True) -> LedgerReport:

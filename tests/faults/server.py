@@ -16,6 +16,9 @@ SIGKILL the server there or race another request past it.
 - ``delay-answers:<seconds>``: sleep before the statement that writes answers.
 - ``delay-finalise:<seconds>``: sleep before the statement that changes the
   attempt's state (submit or time-out).
+
+``FAULT_SQLITE_SYNCHRONOUS`` (FULL, NORMAL) overrides SQLite's synchronous setting
+(lms.config.configure_sqlite uses NORMAL), for the durability test F18.
 """
 
 from __future__ import annotations
@@ -82,3 +85,18 @@ def _before_statement(conn, cursor, statement, parameters, context, executemany)
 
 
 app = create_app(FaultServerConfig)
+
+if synchronous := os.environ.get("FAULT_SQLITE_SYNCHRONOUS"):
+    from lms.extensions import db
+
+    assert synchronous in ("FULL", "NORMAL", "EXTRA"), synchronous
+
+    def _synchronous(dbapi_conn, _record):
+        # after lms.config.configure_sqlite's listener, so this one has the last word
+        dbapi_conn.execute(f"PRAGMA synchronous={synchronous}")
+        level = dbapi_conn.execute("PRAGMA synchronous").fetchone()[0]
+        (Path(os.environ["FAULT_SIGNAL_DIR"]) / "synchronous").write_text(str(level))
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _synchronous)

@@ -10,9 +10,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from lms.certificates import ledger, status
+from lms.certificates import status
 from lms.certificates.credentials import status_list_document
-from lms.certificates.models import LedgerEvent
 from lms.extensions import db
 from tests.certificate_factories import certificate_of, certified_exam, officer, sit
 from tests.factories import make_org
@@ -73,42 +72,6 @@ def tamper(sql: str, **params) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize(("sql", "broken"), [
-    # edit: a revocation turned into a reinstatement
-    ("UPDATE ledger_events SET kind = 'reinstated' WHERE seq = 6", "event 6: edited"),
-    # edit of the data only (the reason)
-    ("UPDATE ledger_events SET serial = 'XXXX' WHERE seq = 2", "event 2: edited"),
-    # delete an event in the middle
-    ("DELETE FROM ledger_events WHERE seq = 4", "event 4: missing"),
-    # truncate: the last event gone (the head row still says 6)
-    ("DELETE FROM ledger_events WHERE seq = 6", "event 6: missing_tail"),
-])
-def test_tampering_is_caught_and_named(app, history, sql, broken):
-    tamper(sql)
-    result = invoke(app, "ledger", "verify")
-    assert result.exit_code == 1
-    assert f"BROKEN at {broken}" in result.output
-
-
-def test_reordering_two_events_is_caught(app, history):
-    """Swap the sequence numbers of events 2 and 3 (through a free number)."""
-    tamper("UPDATE ledger_events SET seq = 1000 WHERE seq = 2")
-    tamper("UPDATE ledger_events SET seq = 2 WHERE seq = 3")
-    tamper("UPDATE ledger_events SET seq = 3 WHERE seq = 1000")
-    result = invoke(app, "ledger", "verify")
-    assert result.exit_code == 1 and "BROKEN at event 2" in result.output
-
-
-def test_a_rewritten_tail_with_a_forged_head_is_caught_by_the_kept_head(app, history):
-    kept = ledger.head().hash
-    tamper("DELETE FROM ledger_events WHERE seq = 6")
-    last = db.session.scalar(sa.select(LedgerEvent.hash).where(LedgerEvent.seq == 5))
-    tamper("UPDATE ledger_head SET seq = 5, hash = :h WHERE id = 1", h=last)
-    assert invoke(app, "ledger", "verify").exit_code == 0  # the chain alone looks whole
-    result = invoke(app, "ledger", "verify", "--head", kept)
-    assert result.exit_code == 1 and "missing_tail" in result.output
-
-
 def test_credentials_verify_reports_revoked_from_a_status_list_file(app, history, tmp_path):
     revoked, active = history[1], history[0]
     for cert, expected in ((active, (0, "valid")), (revoked, (1, "revoked"))):
@@ -123,24 +86,6 @@ def test_credentials_verify_reports_revoked_from_a_status_list_file(app, history
         result = invoke(app, "credentials", "verify", str(path), "--no-fetch", *lists)
         assert result.exit_code == expected[0], result.output
         assert expected[1] in result.output
-
-
-@pytest.mark.parametrize("field", ["name", "validUntil", "credentialSubject", "issuer"])
-def test_an_altered_issued_credential_fails_verification(app, history, tmp_path, field):
-    """C1: change any field of a credential the platform issued and it no longer verifies."""
-    document = json.loads(json.dumps(history[0].credential))
-    if field == "credentialSubject":
-        document[field]["identifier"][0]["identityHash"] = "sha256$" + "0" * 64
-    elif field == "issuer":
-        document[field]["name"] = "伪造的工会"
-    elif field == "validUntil":
-        document[field] = "2099-12-31T23:59:59+08:00"
-    else:
-        document[field] = "工会干部职业资格（高级）"
-    path = tmp_path / "altered.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    result = invoke(app, "credentials", "verify", str(path), "--no-fetch")
-    assert result.exit_code == 1 and "bad_signature" in result.output
 
 
 def test_a_certificate_is_printed_without_an_unreadable_photo(app, tmp_path):

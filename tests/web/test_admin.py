@@ -6,7 +6,6 @@ from lms.accounts.models import Organisation, OrganisationKind, Role
 from lms.audit.models import AuditEntry
 from lms.extensions import db
 from tests.conftest import count_queries
-from tests.factories import PASSWORD
 
 
 def audit_entries(action):
@@ -61,20 +60,6 @@ def test_admin_grants_and_revokes_a_scoped_role_with_audit(client, login_as, mak
     assert Role.OFFICER not in target.roles
     [revoked] = audit_entries("user.role_revoked")
     assert revoked.before == {"role": "officer", "organisation_id": district.id}
-
-
-def test_deactivation_ends_the_users_sessions_and_is_audited(client, login_as, make_user, app):
-    target = make_user()
-    their_client = app.test_client()
-    their_client.post("/login", data={"email": target.email, "password": PASSWORD})
-    assert their_client.get("/dashboard").status_code == 200
-
-    login_as(make_user(Role.ADMIN))
-    client.post(f"/admin/users/{target.id}/active", data={"active": "0"})
-    assert not target.active
-    assert their_client.get("/dashboard").status_code == 302
-    [entry] = audit_entries("user.deactivated")
-    assert (entry.before, entry.after) == ({"active": True}, {"active": False})
 
 
 def test_admin_cannot_lock_themselves_out(client, login_as, make_user):

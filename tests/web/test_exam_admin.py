@@ -197,22 +197,6 @@ def test_officer_creates_an_exam_with_every_setting(desk, officer):
     assert entry.actor_id == officer.id and entry.after["code"] == "cadre-basic-2026"
 
 
-def test_invalid_exam_settings_are_explained_and_nothing_is_created(desk):
-    response = desk.post("/exam-admin/exams/new", data=exam_form(
-        code="Bad Code", duration_minutes="0", pass_percent="120", proctoring="none",
-        attempts_allowed="0", required_courses=["no-such-course"]))
-    html = page(response)
-    assert response.status_code == 200
-    assert "lower-case letters, digits and hyphens" in html
-    assert "The duration must be between 1 and 600 minutes." in html
-    assert "The pass mark is a percentage above 0 and at most 100." in html
-    assert "Allow between 1 and 20 attempts." in html
-    assert "Webcam pictures are taken only in online proctoring" in html
-    assert "no-such-course is not a published course." in html
-    assert 'value="工会干部任职资格考试（初级）"' in html  # what was typed is kept
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Exam)) == 0
-
-
 def test_exam_code_must_be_unique(desk):
     make_exam(code="cadre-basic-2026")
     html = page(desk.post("/exam-admin/exams/new", data=exam_form()))
@@ -410,19 +394,6 @@ def test_officer_creates_a_session_in_local_time_stored_utc(desk, officer):
     assert 'value="2030-01-10T09:00"' in html and 'value="2030-01-08T18:00"' in html
 
 
-def test_session_window_and_capacity_are_checked(desk):
-    exam = make_exam()
-    html = page(desk.post(f"/exam-admin/exams/{exam.id}/sessions/new", data=session_form(
-        ends_at="2030-01-10T08:00", registration_deadline="2030-01-10T10:00", capacity="0")))
-    assert "The session must end after it starts." in html
-    assert "Booking must close before the session ends." in html
-    assert "Capacity must be at least 1" in html
-    html = page(desk.post(f"/exam-admin/exams/{exam.id}/sessions/new",
-                          data=session_form(starts_at="tomorrow")))
-    assert "Not a valid datetime value." in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamSession)) == 0
-
-
 def test_only_proctors_can_be_assigned(desk):
     exam = make_exam()
     candidate = make_user(Role.CANDIDATE)
@@ -507,31 +478,6 @@ def test_exam_list_query_count_is_constant(desk):
 
 
 # -- accommodations ------------------------------------------------------------------
-
-
-def test_officer_finds_a_person_and_grants_extra_time(desk, officer):
-    exam = make_exam()
-    person = make_user(Role.CANDIDATE, name="李听障", email="li@example.cn")
-    make_user(Role.CANDIDATE, name="王其他")
-    html = page(desk.get(f"/exam-admin/exams/{exam.id}/accommodations?q=听障"))
-    assert "李听障" in html and "王其他" not in html
-    assert page(desk.get(f"/exam-admin/exams/{exam.id}/accommodations?q=LI@EX")).count(
-        "li@example.cn") >= 1
-    html = page(desk.get(f"/exam-admin/exams/{exam.id}/accommodations?user={person.id}"))
-    assert "Extra time for 李听障" in html
-    response = desk.post(f"/exam-admin/exams/{exam.id}/accommodations/person", data={
-        "user_id": str(person.id), "extra_percent": "25", "extra_minutes": "",
-        "scope": "exam", "note": "听力障碍，提供书面指引"})
-    assert response.status_code == 302
-    [row] = db.session.scalars(sa.select(Accommodation)).all()
-    assert (row.user_id, row.exam_id, row.extra_percent, row.extra_minutes, row.granted_by_id) \
-        == (person.id, exam.id, 25, 0, officer.id)
-    [entry] = audit_entries("exam_accommodation.granted")
-    assert entry.actor_id == officer.id and entry.after["extra_percent"] == 25
-    html = page(desk.get(f"/exam-admin/exams/{exam.id}/accommodations"))
-    assert 'data-testid="accommodation-row"' in html and "+25%" in html
-    # it takes effect when the attempt starts: 30 minutes × 25 %
-    assert attempts.allowance_seconds(exam, person.id) == 450
 
 
 def test_extra_time_must_be_some_and_in_range(desk):
@@ -684,46 +630,6 @@ def test_started_attempt_is_not_moved(desk):
 
 
 # -- scope: an exam belongs to an organisation; its managers are the officers over it ----
-
-
-def test_district_officers_manage_their_own_exams_only(client, app):
-    """RELIABILITY.md A19: an officer of one district cannot open, publish, schedule,
-    proctor or review another district's exam, nor the platform's."""
-    federation = make_org("市总工会")
-    east, west = make_org("东城区总工会", parent=federation), make_org("西城区总工会",
-                                                                   parent=federation)
-    officer = make_user(Role.OFFICER, org=east, scope=east)
-    ours = make_exam(organisation_id=east.id, code="east-exam", title="东城考试")
-    theirs = make_exam(organisation_id=west.id, code="west-exam", title="西城考试")
-    platform = make_exam(code="platform-exam", title="全市考试")
-    their_session = make_session(theirs)
-    candidate = ready_candidate()
-    attempt = registration.book(candidate, their_session, utcnow())
-    db.session.commit()
-    login_client(client, officer)
-
-    listing = page(client.get("/exam-admin/"))
-    assert "东城考试" in listing and "西城考试" not in listing and "全市考试" not in listing
-    assert client.get(f"/exam-admin/exams/{ours.id}").status_code == 200
-    for exam in (theirs, platform):
-        assert client.get(f"/exam-admin/exams/{exam.id}").status_code == 403
-        assert client.get(f"/exam-admin/exams/{exam.id}/sessions").status_code == 403
-        assert client.post(f"/exam-admin/exams/{exam.id}/archive").status_code == 403
-    assert client.post(f"/exam-admin/sessions/{their_session.id}/rotate-code").status_code == 403
-    assert client.get(f"/proctor/sessions/{their_session.id}").status_code == 403
-    assert client.get(f"/proctor/attempts/{attempt.id}").status_code == 403
-    assert client.post(f"/proctor/attempts/{attempt.id}/review",
-                       data={"decision": "invalidate", "reason": "越权"}).status_code == 403
-    assert f"/proctor/sessions/{their_session.id}" not in page(client.get("/proctor/"))
-    db.session.refresh(attempt)
-    assert attempt.review_decision is None
-
-    # the federation's officer manages both districts' exams, and the platform's not
-    above = make_user(Role.OFFICER, org=federation, scope=federation)
-    login_client(client, above)
-    listing = page(client.get("/exam-admin/"))
-    assert "东城考试" in listing and "西城考试" in listing and "全市考试" not in listing
-    assert client.get(f"/proctor/sessions/{their_session.id}").status_code == 200
 
 
 def test_an_exam_can_only_be_given_to_an_organisation_in_the_authors_scope(client):

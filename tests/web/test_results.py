@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from lms.accounts.models import Role
-from lms.audit.models import AuditEntry
 from lms.db_base import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams import attempts, registration
@@ -20,7 +19,7 @@ from lms.extensions import db
 from lms.notifications.models import OutboxMessage
 from tests.conftest import count_queries, login
 from tests.exam_factories import make_exam, make_session, ready_candidate
-from tests.factories import make_org, make_user
+from tests.factories import make_user
 from tests.practice_factories import fill_bank, make_bank
 
 KEY_MARKS = ("list-group-item-success", "correct answer", "正确答案")
@@ -48,46 +47,6 @@ def sit(session, *, right: set[int], name: str = "考生", flagged: bool = False
 @pytest.fixture
 def officer(app):
     return make_user(Role.OFFICER, name="认证官")
-
-
-def test_results_are_held_until_released_and_flagged_ones_until_cleared(client, app, officer):
-    exam = make_exam(review_options={"score": True, "responses": True})
-    session = make_session(exam)
-    good = sit(session, right={0, 1, 2}, name="甲")
-    flagged = sit(session, right={0, 1, 2, 3, 4}, name="乙", flagged=True)
-    assert good.state == flagged.state == S.GRADED
-
-    # before release the candidate sees nothing of the score
-    candidate = app.test_client()
-    login(candidate, good.user)
-    before = candidate.get(f"/exams/attempts/{good.id}/result").text
-    assert 'data-result="not_released"' in before and "6.00" not in before
-
-    login(client, officer)
-    page = client.get(f"/results/sessions/{session.id}").text
-    assert re.search(rf'data-attempt="{good.id}" data-hold="ready"', page)
-    assert re.search(rf'data-attempt="{flagged.id}" data-hold="flags_unreviewed"', page)
-    response = client.post(f"/results/sessions/{session.id}/release")
-    assert response.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(ExamAttempt, good.id).state == S.RELEASED
-    assert db.session.get(ExamAttempt, flagged.id).state == S.GRADED  # held back
-    [mail] = db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.kind == "result_released")).all()
-    assert mail.to_address == good.user.email
-    assert f"/exams/attempts/{good.id}/result" in mail.body_text
-    [entry] = db.session.scalars(sa.select(AuditEntry).where(
-        AuditEntry.action == "exam_attempt.released")).all()
-    assert entry.object_id == str(good.id) and entry.actor_id == officer.id
-
-    # a single release of the flagged one is refused until an officer clears it
-    client.post(f"/results/attempts/{flagged.id}/release")
-    db.session.expire_all()
-    assert db.session.get(ExamAttempt, flagged.id).state == S.GRADED
-    client.post(f"/proctor/attempts/{flagged.id}/review", data={"decision": "clear"})
-    client.post(f"/results/attempts/{flagged.id}/release")
-    db.session.expire_all()
-    assert db.session.get(ExamAttempt, flagged.id).state == S.RELEASED
 
 
 def test_the_candidate_sees_score_sections_and_own_answers_but_not_the_key(client, officer):
@@ -132,18 +91,6 @@ def test_with_every_review_option_the_key_and_explanations_show(client, officer)
     assert page.count("list-group-item-success") == 5 and "解析" in page
 
 
-def test_without_the_score_option_nothing_of_the_score_reaches_the_candidate(client, officer):
-    exam = make_exam(review_options={"responses": True})
-    session = make_session(exam)
-    attempt = sit(session, right={0, 1, 2, 3})
-    login(client, officer)
-    client.post(f"/results/sessions/{session.id}/release")
-    login(client, attempt.user)
-    page = client.get(f"/exams/attempts/{attempt.id}/result").text
-    assert 'data-result="released"' in page
-    assert "8.00" not in page and "80.0%" not in page and "data-section" not in page
-
-
 def test_invalidating_needs_a_reason_and_tells_the_candidate(client, officer):
     session = make_session(make_exam())
     attempt = sit(session, right={0, 1, 2})
@@ -159,33 +106,6 @@ def test_invalidating_needs_a_reason_and_tells_the_candidate(client, officer):
     assert "替考" in mail.body_text
     login(client, attempt.user)
     assert "替考" in client.get(f"/exams/attempts/{attempt.id}/result").text
-
-
-def test_an_officer_of_another_district_cannot_see_release_or_invalidate(client):
-    east, west = make_org("东城区总工会"), make_org("西城区总工会")
-    exam = make_exam(organisation_id=west.id)
-    session = make_session(exam)
-    attempt = sit(session, right={0, 1, 2})
-    login(client, make_user(Role.OFFICER, org=east, scope=east))
-    assert client.get(f"/results/sessions/{session.id}").status_code == 403
-    assert client.post(f"/results/sessions/{session.id}/release").status_code == 403
-    assert client.post(f"/results/attempts/{attempt.id}/release").status_code == 403
-    assert client.post(f"/results/attempts/{attempt.id}/invalidate",
-                       data={"reason": "x"}).status_code == 403
-    assert f"/results/sessions/{session.id}" not in client.get("/results").text
-    db.session.expire_all()
-    assert db.session.get(ExamAttempt, attempt.id).state == S.GRADED
-    login(client, make_user(Role.OFFICER, org=west, scope=west))
-    assert client.get(f"/results/sessions/{session.id}").status_code == 200
-
-
-def test_a_candidate_cannot_open_anothers_result(client, officer):
-    session = make_session(make_exam(review_options={"score": True}))
-    attempt = sit(session, right={0})
-    login(client, officer)
-    client.post(f"/results/sessions/{session.id}/release")
-    login(client, ready_candidate())
-    assert client.get(f"/exams/attempts/{attempt.id}/result").status_code == 404
 
 
 def test_the_session_results_page_costs_the_same_statements_for_any_size(client, officer):

@@ -19,7 +19,7 @@ from tests.faults.harness import (
     set_time_left,
     stored_answers,
 )
-from tests.faults.test_races import _sweep, answer_rows, deadline_of
+from tests.reliability.test_races import _sweep, answer_rows, deadline_of
 
 
 def raw_post(candidate: Candidate, path: str, content: bytes, **headers):
@@ -27,7 +27,7 @@ def raw_post(candidate: Candidate, path: str, content: bytes, **headers):
         "X-CSRFToken": candidate.csrf, "Content-Type": "application/json", **headers})
 
 
-def test_oversized_and_deeply_nested_answers_are_refused_and_the_answer_kept(server,
+def test_B1_A24_oversized_and_deeply_nested_answers_are_refused_and_the_answer_kept(server,
                                                                              make_sitting):
     """B1 / A24: a 10 MB essay, 10^5 fields, JSON nested 10^4 deep, 30 MB of body."""
     sitting = make_sitting(server)
@@ -54,7 +54,7 @@ def test_oversized_and_deeply_nested_answers_are_refused_and_the_answer_kept(ser
     assert not server.errors_logged()
 
 
-def test_a_slot_not_on_the_paper_is_refused_whole(server, make_sitting):
+def test_B3_A3_a_slot_not_on_the_paper_is_refused_whole(server, make_sitting):
     """B3 / A3: the paper has slots 0–4; nothing of the request is stored."""
     sitting = make_sitting(server)
     [alice] = sitting.begin()
@@ -69,7 +69,7 @@ def test_a_slot_not_on_the_paper_is_refused_whole(server, make_sitting):
     assert_clean(alice, finalised=False)
 
 
-def test_odd_ids_in_paths_are_not_found_never_a_crash(server, make_sitting):
+def test_B4_odd_ids_in_paths_are_not_found_never_a_crash(server, make_sitting):
     """B4: negative, zero, huge and non-numeric ids on every exam URL."""
     proctor = make_user("proctor")
     sitting = make_sitting(server)
@@ -101,7 +101,7 @@ def test_odd_ids_in_paths_are_not_found_never_a_crash(server, make_sitting):
     assert not server.errors_logged()
 
 
-def test_every_exam_post_needs_the_csrf_token_of_its_own_session(server, make_sitting):
+def test_B6_A10_every_exam_post_needs_the_csrf_token_of_its_own_session(server, make_sitting):
     """B6 / A10: no token, or another candidate's token, on every form and JSON
     endpoint of the exam and the proctor's console: 400, and nothing changes."""
     proctor = make_user("proctor")
@@ -147,7 +147,7 @@ def test_every_exam_post_needs_the_csrf_token_of_its_own_session(server, make_si
     assert alice.save(0, "with the token").status_code == 200  # the real thing still works
 
 
-def test_an_empty_exam_at_the_deadline_is_handed_in_with_nothing_answered(server,
+def test_B12_an_empty_exam_at_the_deadline_is_handed_in_with_nothing_answered(server,
                                                                          make_sitting):
     """B12: one candidate hands in a blank exam in the grace, one leaves it blank;
     both close, nothing crashes, the console shows 0 answered."""
@@ -176,7 +176,7 @@ def test_an_empty_exam_at_the_deadline_is_handed_in_with_nothing_answered(server
     assert not server.errors_logged()
 
 
-def test_extra_fields_cannot_set_state_score_deadline_or_owner(server, make_sitting):
+def test_A4_extra_fields_cannot_set_state_score_deadline_or_owner(server, make_sitting):
     """A4: mass assignment on autosave and submit; only the answers are taken."""
     sitting = make_sitting(server, candidates=2)
     alice, bob = sitting.begin(2)
@@ -201,7 +201,7 @@ def test_extra_fields_cannot_set_state_score_deadline_or_owner(server, make_sitt
     assert_clean(alice)
 
 
-def test_after_deadline_and_grace_forged_client_time_changes_nothing(server, make_sitting):
+def test_A6_A7_after_deadline_and_grace_forged_client_time_changes_nothing(server, make_sitting):
     """A6 / A7: a save and a submit one second past deadline + grace, claiming an
     earlier client time, a 'timeup' flag and a longer clock; refused, and the
     attempt closes at its deadline."""

@@ -28,11 +28,11 @@ from tests.faults.harness import (
     barrier_calls,
     finalisations,
     fresh_attempt,
+    in_background,
     in_parallel,
     set_time_left,
     stored_answers,
 )
-from tests.faults.test_crashes import in_background
 
 GRACE = timedelta(seconds=GRACE_SECONDS)
 
@@ -52,7 +52,7 @@ def answer_rows(attempt_id: int) -> str:
     return json.dumps([[r[0], r[1], r[2], r[3].isoformat()] for r in rows], sort_keys=True)
 
 
-def test_everyone_hands_in_during_the_final_seconds_and_the_sweep_closes_the_rest(
+def test_L2_everyone_hands_in_during_the_final_seconds_and_the_sweep_closes_the_rest(
         server, make_sitting):
     """L2 (and B12 for those who answered nothing): ten candidates; seven submit in
     the last three seconds, three walk away; the sweep at the deadline closes those."""
@@ -96,7 +96,7 @@ def _sweep():
     return result
 
 
-def test_ten_concurrent_submits_finalise_once(server, make_sitting):
+def test_L3_A8_ten_concurrent_submits_finalise_once(server, make_sitting):
     """L3 / A8: a double click times five, from two tabs; one finalisation, the rest
     are told it is handed in (idempotent) or refused — never a 500."""
     sitting = make_sitting(server)
@@ -114,7 +114,7 @@ def test_ten_concurrent_submits_finalise_once(server, make_sitting):
     assert not server.errors_logged()
 
 
-def test_an_autosave_in_flight_when_the_submit_lands_is_never_written_after_it(
+def test_L4_an_autosave_in_flight_when_the_submit_lands_is_never_written_after_it(
         server, make_sitting):
     """L4, first order: the autosave is inside its request, about to write, when the
     submit arrives. Either the save is written first and is part of the hand-in, or
@@ -134,7 +134,7 @@ def test_an_autosave_in_flight_when_the_submit_lands_is_never_written_after_it(
     assert_clean(alice)
 
 
-def test_an_autosave_arriving_while_the_submit_is_in_flight_is_kept_or_refused(
+def test_L4_an_autosave_arriving_while_the_submit_is_in_flight_is_kept_or_refused(
         server, make_sitting):
     """L4, second order: the submit is inside its request when an autosave arrives.
     Either the save lands before the hand-in (and is in the final answers) or it is
@@ -152,7 +152,8 @@ def test_an_autosave_arriving_while_the_submit_is_in_flight_is_kept_or_refused(
     assert_clean(alice)
 
 
-def test_a_replayed_autosave_after_submit_is_refused_and_changes_no_byte(server, make_sitting):
+def test_L5_A5_a_replayed_autosave_after_submit_is_refused_and_changes_no_byte(server,
+                                                                              make_sitting):
     """L5 / A5: captured autosave requests replayed after hand-in."""
     sitting = make_sitting(server)
     [alice] = sitting.begin()
@@ -168,7 +169,7 @@ def test_a_replayed_autosave_after_submit_is_refused_and_changes_no_byte(server,
     assert_clean(alice)
 
 
-def test_two_tabs_keep_both_questions_and_a_stale_tab_never_overwrites(server, make_sitting):
+def test_L6_two_tabs_keep_both_questions_and_a_stale_tab_never_overwrites(server, make_sitting):
     """L6: two tabs of one browser, each with its own sequence counter."""
     sitting = make_sitting(server)
     [alice] = sitting.begin()
@@ -187,7 +188,7 @@ def test_two_tabs_keep_both_questions_and_a_stale_tab_never_overwrites(server, m
     assert_clean(alice)
 
 
-def test_a_second_device_is_blocked_and_logged_until_the_proctor_unlocks(server, make_sitting,
+def test_L7_a_second_device_is_blocked_and_logged_until_the_proctor_unlocks(server, make_sitting,
                                                                           app):
     """L7: device binding; the refusal and the unlock are audited."""
     proctor = make_user("proctor")
@@ -222,7 +223,7 @@ def test_a_second_device_is_blocked_and_logged_until_the_proctor_unlocks(server,
     assert_clean(laptop)
 
 
-def test_the_sweep_and_a_late_submit_make_one_transition(server, make_sitting):
+def test_L8_the_sweep_and_a_late_submit_make_one_transition(server, make_sitting):
     """L8: the sweep runs while submits are inside their requests — one within the
     grace, one already overdue — and after a candidate it closed comes back to
     submit. One transition each, the finish time right, no 500."""
@@ -259,7 +260,7 @@ def test_the_sweep_and_a_late_submit_make_one_transition(server, make_sitting):
     assert not server.errors_logged()
 
 
-def test_twenty_parallel_starts_make_one_attempt(server, make_sitting):
+def test_L9_A9_twenty_parallel_starts_make_one_attempt(server, make_sitting):
     """L9 / A9: one candidate, twenty tabs pressing Start at once."""
     sitting = make_sitting(server)
     alice = sitting.candidate()

@@ -28,24 +28,24 @@ from tests.faults.harness import (
     assert_clean,
     finalisations,
     fresh_attempt,
+    in_background,
     in_parallel,
     stored_answers,
 )
 
 
-def in_background(fn):
-    """Run ``fn`` in a thread; ``.result()`` joins it and returns its value."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(fn)
-    pool.shutdown(wait=False)
-    return future
+def test_F1_an_autosave_killed_before_its_commit_is_retried_until_acknowledged(
+        own_server, make_sitting):
+    autosave_killed_mid_request(own_server, make_sitting, "hang-before-commit")
 
 
-@pytest.mark.parametrize("point", ["hang-before-commit", "hang-after-commit"])
-def test_an_autosave_killed_mid_request_is_retried_until_acknowledged(own_server,
-                                                                      make_sitting, point):
+def test_F2_an_autosave_killed_after_its_commit_is_applied_once_on_retry(own_server,
+                                                                         make_sitting):
+    autosave_killed_mid_request(own_server, make_sitting, "hang-after-commit")
+
+
+def autosave_killed_mid_request(server, make_sitting, point):
     """F1 (killed before the commit) and F2 (after the commit, before the response)."""
-    server = own_server
     sitting = make_sitting(server)
     [alice] = sitting.begin()
     assert alice.save_until_acked([alice.next_save(0, "first")]).status_code == 200
@@ -71,7 +71,7 @@ def test_an_autosave_killed_mid_request_is_retried_until_acknowledged(own_server
 
 
 @pytest.mark.parametrize("point", ["hang-before-commit", "hang-after-commit"])
-def test_a_submit_killed_mid_request_finalises_exactly_once(own_server, make_sitting, point):
+def test_F3_a_submit_killed_mid_request_finalises_exactly_once(own_server, make_sitting, point):
     """F3: before the commit the attempt stays open and the retry submits it; after
     the commit the retry is told it is handed in. One finalisation either way."""
     server = own_server
@@ -99,7 +99,7 @@ def test_a_submit_killed_mid_request_finalises_exactly_once(own_server, make_sit
 
 
 @pytest.mark.slow
-def test_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(own_server, make_sitting):
+def test_F1_F2_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(own_server, make_sitting):
     """F1/F2 without aiming: five candidates save continuously while the server is
     SIGKILLed twice at random moments; every client retries until acknowledged."""
     server = own_server
@@ -133,7 +133,7 @@ def test_kills_at_random_moments_of_a_stream_of_saves_lose_nothing(own_server, m
 
 
 @pytest.mark.slow
-def test_fifty_candidates_resume_after_a_restart_with_their_deadlines_unchanged(
+def test_F4_fifty_candidates_resume_after_a_restart_with_their_deadlines_unchanged(
         own_server, make_sitting):
     """F4: the whole server is killed and started again in the middle of an exam."""
     server = own_server
@@ -173,7 +173,7 @@ def test_fifty_candidates_resume_after_a_restart_with_their_deadlines_unchanged(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamAttempt)) == 50
 
 
-def test_the_submit_succeeds_and_the_receipt_waits_while_mail_is_down(make_server,
+def test_F17_the_submit_succeeds_and_the_receipt_waits_while_mail_is_down(make_server,
                                                                       make_sitting, app):
     """F17: SMTP unreachable at hand-in; the receipt stays in the outbox and goes out
     once the mail server is back."""

@@ -1,5 +1,7 @@
-"""Fixtures of the fault tests: a live server on the test database and an exam
-whose candidates are ready to book (RELIABILITY.md F, L, B and A items)."""
+"""Fixtures of the fault, reliability and security tests (a plugin of
+tests/conftest.py, so every folder has them and one shared live server): a live
+server on the test database and an exam whose candidates are ready to book
+(RELIABILITY.md F, L, B and A items)."""
 
 from __future__ import annotations
 
