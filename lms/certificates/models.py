@@ -109,7 +109,7 @@ class Certificate(db.Model):
         # one certificate per result and level: issuing twice issues nothing
         sa.UniqueConstraint("attempt_id", "level_id"),
         sa.Index("ix_certificates_status_expires", "status", "expires_on"),
-        # the officers' list, newest first (migration 0017)
+        # the officers' list, newest first (migration 0016)
         sa.Index("ix_certificates_issued", "issued_at", "id"),
     )
 

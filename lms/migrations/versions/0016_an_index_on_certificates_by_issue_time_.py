@@ -3,8 +3,8 @@
 The officers' certificate list, newest first, at 50,000 certificates: 270 ms (all of the
 qualification's certificates sorted) against 2 ms walking this index (bench/data_scale.py).
 
-Revision ID: 0017
-Revises: 0015 (0015 and 0016 are on other branches: repoint when merging)
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-24 18:38:56.904853
 
 """
@@ -15,7 +15,7 @@ import lms.db_base
 
 
 # revision identifiers, used by Alembic.
-revision = '0017'
+revision = '0016'
 down_revision = '0015'
 branch_labels = None
 depends_on = None
