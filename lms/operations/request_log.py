@@ -52,6 +52,8 @@ def _finish(response):
     started = g.get("request_started")
     elapsed = time.perf_counter() - started if started is not None else 0.0
     g.request_seconds = elapsed
+    if not log.isEnabledFor(logging.INFO):  # no handler wants it: skip building the line
+        return response
     log.info("%s", json.dumps({
         "rid": rid, "method": request.method, "path": safe_path(),
         "endpoint": request.endpoint, "status": response.status_code,
