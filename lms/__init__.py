@@ -164,6 +164,13 @@ def _init_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     limiter.init_app(app)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks and not (
+            app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION")):
+        # Every limit here decorates its view, and the decorator checks it when the view
+        # runs; the limiter's check before every request serves only default and
+        # application-wide limits, which are not set, and cost 7 % of an autosave.
+        checks.remove(limiter._check_request_limit)
     auth.init_app(app)
     tasks.init_app(app)
 
