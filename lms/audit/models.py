@@ -10,7 +10,11 @@ from lms.extensions import db
 
 
 class AuditEntry(db.Model):
-    """One decision, append-only: nothing in the code updates or deletes it."""
+    """One decision, append-only. The database enforces it (migration 0017, RELIABILITY.md
+    I6): deleting an entry, or changing who did what to which object and when, is refused
+    for every role the app connects as. Only the recorded values (``before``, ``after``,
+    ``ip``) may change: the PIPL erasure redacts a person's data in them
+    (`lms.accounts.privacy`), and that erasure is itself an audit entry."""
 
     __tablename__ = "audit_entries"
 
@@ -28,3 +32,12 @@ class AuditEntry(db.Model):
     actor = relationship("User", lazy="joined")
 
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+
+class AuditMaintenance(db.Model):
+    """While this table holds a row, audit entries may be deleted: for emptying a test or
+    scratch database in one transaction, never by the application (migration 0017)."""
+
+    __tablename__ = "audit_maintenance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)

@@ -338,6 +338,8 @@ def _restore_postgresql(dump: Path) -> None:
     meta = sa.MetaData()
     meta.reflect(db.engine)
     meta.drop_all(db.engine)
+    with db.engine.begin() as connection:  # the dump creates it again (migration 0017)
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS audit_entries_append_only()")
     dsn, env = _libpq(db.engine.url)
     _run(["pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction",
           f"--dbname={dsn}", str(dump)], env)

@@ -119,15 +119,25 @@ def test_I4_an_officer_grants_extra_time_and_it_is_audited(desk, officer):
     assert attempts.allowance_seconds(exam, person.id) == 450
 
 
-@pytest.mark.xfail(strict=True, raises=pytest.fail.Exception, reason=(
-    "GAP (ASVS 16.4.2): nothing in the database stops the app's own role from changing or "
-    "deleting audit entries; a trigger or a separate role needs a migration. The "
-    "certificate ledger's hash chain catches tampering there (I5); the audit log has none"))
 def test_I6_the_apps_database_role_cannot_change_or_delete_audit_entries(app):
-    audit.record("scorecard.probe", object_type="exam_attempts", object_id="1")
+    """Triggers of migration 0017: no entry is deleted, no entry's who / what / which /
+    when changes, whatever SQL the app's role runs; the recorded values stay writable
+    for the PIPL erasure's redaction (tests/security/test_privacy.py)."""
+    audit.record("scorecard.probe", object_type="exam_attempts", object_id="1",
+                 after={"email": "someone@example.cn"})
     db.session.commit()
-    for statement in ("UPDATE audit_entries SET action = 'forged'", "DELETE FROM audit_entries"):
-        with pytest.raises(sa.exc.DatabaseError):
+    for statement in ("UPDATE audit_entries SET action = 'forged'",
+                      "UPDATE audit_entries SET actor_id = NULL, object_id = '2'",
+                      "UPDATE audit_entries SET created_at = '2020-01-01 00:00:00'",
+                      "DELETE FROM audit_entries"):
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
             db.session.execute(sa.text(statement))
-            db.session.flush()
         db.session.rollback()
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "scorecard.probe"))
+    assert (entry.object_type, entry.object_id) == ("exam_attempts", "1")
+    # redaction of a recorded value is the one change allowed
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.id == entry.id)
+                       .values(after={"email": "[redacted]"}, ip=None))
+    db.session.commit()
+    db.session.refresh(entry)
+    assert entry.after == {"email": "[redacted]"}
