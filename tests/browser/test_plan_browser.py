@@ -50,7 +50,12 @@ def test_a_holder_reads_their_plan_on_a_phone_and_subscribes(page, live_server):
     bars = plan.locator("progress.plan-progress")
     expect(bars).to_have_count(3)
     expect(plan.locator(".plan-cycle-current progress")).to_have_attribute("value", "6")
-    assert bars.nth(1).bounding_box()["width"] > 250  # the bar spans the card
+    # the bar spans the card once the style sheets have loaded (a busy machine may
+    # lay the page out first without them)
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=plan] progress.plan-progress')[1]"
+        ".getBoundingClientRect().width > 250")
     assert page.locator("[style]").count() == 0
     assert_no_sideways_scrolling(page)
 
