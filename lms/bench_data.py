@@ -47,12 +47,6 @@ class BenchData:
     sessions: int = 0
     staff: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return {"candidates": self.candidates, "attempts": self.attempts,
-                "answers": self.answers, "certificates": self.certificates,
-                "credit_entries": self.credit_entries, "sessions": self.sessions,
-                "staff": self.staff}
-
 
 def generate(*, candidates: int, attempts: int, certificates: int | None = None,
              seed: int = 1, today: date | None = None) -> BenchData:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 
@@ -602,6 +603,6 @@ def bench_data(candidates: int, attempts: int, certificates: int | None, seed: i
     except BenchDataRefused:
         raise click.ClickException(
             "The database already has users; bench data goes into an empty one.") from None
-    click.echo(json.dumps({**report.as_dict(),
+    click.echo(json.dumps({**dataclasses.asdict(report),
                            "seconds": round(time.perf_counter() - started, 1)},
                           ensure_ascii=False))

@@ -280,6 +280,25 @@ class SmtpServer:
             return list(self.messages)
 
 
+def empty_database_beside(url: str, suffix: str) -> str:
+    """The URL of database ``<name>_<suffix>`` on the PostgreSQL server of ``url``,
+    created if missing and emptied (a restore or migration target of its own)."""
+    url = sa.make_url(url)
+    target = url.set(database=f"{url.database}_{suffix}")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": target.database}):
+            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    engine = sa.create_engine(target)
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    meta.drop_all(engine)
+    engine.dispose()
+    return target.render_as_string(hide_password=False)
+
+
 def redis_url(database: int) -> str:
     """Database ``database`` of the tests' Redis server: ``LMS_TEST_REDIS_URL`` names the
     server (CI runs the SQLite and PostgreSQL suites at once, each with its own)."""

@@ -51,7 +51,6 @@ def _finish(response):
     response.headers[REQUEST_ID_HEADER] = rid
     started = g.get("request_started")
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    g.request_seconds = elapsed
     if not log.isEnabledFor(logging.INFO):  # no handler wants it: skip building the line
         return response
     log.info("%s", json.dumps({

@@ -23,6 +23,7 @@ from lms.exams import attempts
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db
 from lms.operations import backup as backups
+from tests.conftest import empty_database_beside
 from tests.operations_factories import seed_installation
 
 #: how long the test waits for the autosaving thread before giving up (not a speed check)
@@ -153,20 +154,7 @@ def _round_trip(app, make_app, monkeypatch, tmp_path, target_url: str):
 
 
 def _postgres_restore_url(source: str) -> str:
-    url = sa.make_url(source)
-    target = url.set(database=f"{url.database}_restore")
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                 {"n": target.database}):
-            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    engine = sa.create_engine(target)
-    meta = sa.MetaData()
-    meta.reflect(engine)
-    meta.drop_all(engine)  # restore into an empty database
-    engine.dispose()
-    return target.render_as_string(hide_password=False)
+    return empty_database_beside(source, "restore")  # restore into an empty database
 
 
 def test_R1_pg_dump_during_autosaving_restores_into_an_empty_database(

@@ -19,6 +19,7 @@ from lms.db_base import utcnow
 from lms.exams import attempts
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db
+from tests.conftest import empty_database_beside
 from tests.operations_factories import seed_installation
 
 
@@ -26,20 +27,7 @@ def _own_database(app, tmp_path) -> str:
     """An empty database beside the test database, on the same backend."""
     if db.engine.dialect.name != "postgresql":
         return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-    url = sa.make_url(app.config["DATABASE_URL"])
-    target = url.set(database=f"{url.database}_migrations")
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                 {"n": target.database}):
-            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    engine = sa.create_engine(target)
-    meta = sa.MetaData()
-    meta.reflect(engine)
-    meta.drop_all(engine)
-    engine.dispose()
-    return target.render_as_string(hide_password=False)
+    return empty_database_beside(app.config["DATABASE_URL"], "migrations")
 
 
 @pytest.fixture
