@@ -75,6 +75,10 @@ NOT_EXPORTED = frozenset({"password_hash", "id_number_encrypted", "id_number_dig
                           "file_name", "status_index", "session_generation"})
 
 
+class ErasureRefused(InvalidTransition):
+    """Erasure is not possible now; ``args[0]`` says why: yourself, erased, sitting."""
+
+
 def is_erased(user: User) -> bool:
     return user.email.endswith("@erased.invalid")
 
@@ -202,19 +206,20 @@ def erase(user: User, *, actor: User | None, reason: str) -> Erasure:
     caller commits, then the files are already gone: a file cannot wait for a commit,
     and one deleted for a rolled-back erasure is what the person asked for anyway).
 
-    :raises InvalidTransition: the actor is the user, or an attempt is being sat.
+    :raises ErasureRefused: ``yourself`` (the actor is the user), ``erased`` (already) or
+        ``sitting`` (an attempt is being sat).
     """
     from lms.exams import attempts as attempt_services
     from lms.exams.models import AttemptState, ExamAttempt
 
     if actor is not None and actor.id == user.id:
-        raise InvalidTransition("cannot erase yourself")
+        raise ErasureRefused("yourself")
     if is_erased(user):
-        raise InvalidTransition("already erased")
+        raise ErasureRefused("erased")
     own_attempts = _all(ExamAttempt, ExamAttempt.user_id == user.id)
     if any(a.state in (AttemptState.ADMITTED, AttemptState.IN_PROGRESS, AttemptState.PAUSED)
            for a in own_attempts):
-        raise InvalidTransition("an exam attempt is in progress")
+        raise ErasureRefused("sitting")
     cancelled = 0
     for attempt in own_attempts:
         if attempt.state == AttemptState.REGISTERED:

@@ -146,6 +146,13 @@ def export_data(user_id: int):
     return privacy.download(data, user)
 
 
+ERASURE_REFUSED = {
+    "yourself": _l("You cannot erase your own account."),
+    "erased": _l("This person's data has already been erased."),
+    "sitting": _l("This person is sitting an exam: erase the data once the exam has ended."),
+}
+
+
 @bp.post("/users/<int:user_id>/erase")
 @roles_required(Role.ADMIN)
 def erase(user_id: int):
@@ -158,11 +165,9 @@ def erase(user_id: int):
         return redirect(url_for("admin.user_detail", user_id=user.id))
     try:
         privacy.erase(user, actor=current_user, reason=form.reason.data)
-    except InvalidTransition as exc:
+    except privacy.ErasureRefused as exc:
         db.session.rollback()
-        flash(_("You cannot erase your own account.") if "yourself" in str(exc) else
-              _("The personal data cannot be erased now: an exam is being sat, or it is "
-                "already erased."), "danger")
+        flash(ERASURE_REFUSED[exc.args[0]], "danger")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     db.session.commit()
     flash(_("The personal data has been erased; the account can no longer log in."),
