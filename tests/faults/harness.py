@@ -163,7 +163,10 @@ class Candidate:
     def __init__(self, server: LiveServer, email: str, password: str = PASSWORD, *,
                  ledger: list[Sent] | None = None):
         self.server, self.email, self.password = server, email, password
-        self.http = httpx.Client(base_url=server.base_url, timeout=10.0)
+        # idle connections are dropped before gunicorn's 2 s keep-alive ends them: reusing
+        # one the server is closing is a reset that a browser would retry unseen
+        self.http = httpx.Client(base_url=server.base_url, timeout=10.0,
+                                 limits=httpx.Limits(keepalive_expiry=1.0))
         server.clients.append(self.http)
         self.csrf = ""
         self.attempt_id: int | None = None
