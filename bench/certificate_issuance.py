@@ -46,7 +46,7 @@ def prepare(url: str, count: int):
     from lms.accounts import personal_data
     from lms.accounts.models import User
     from lms.certificates.models import Qualification, QualificationLevel
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.domain.attempt_states import AttemptState
     from lms.exams.models import ExamAttempt
     from lms.extensions import db

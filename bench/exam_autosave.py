@@ -122,7 +122,7 @@ def prepare(url: str, candidates: int) -> list[dict]:
     from flask_wtf.csrf import generate_csrf
 
     from lms import create_app
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.domain.items import Choice, SingleChoiceSpec
     from lms.exams import attempts, registration
     from lms.extensions import db

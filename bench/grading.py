@@ -111,7 +111,7 @@ def prepare(url: str, attempts_count: int, items: int, pool: int | None = None):
     from flask_migrate import upgrade
 
     from lms import create_app
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.domain import assembly
     from lms.domain.attempt_states import AttemptState
     from lms.exams import blueprints

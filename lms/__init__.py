@@ -144,7 +144,7 @@ def _require_fernet_key(key: str) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms import tasks
+    from lms import clock, tasks
     from lms.accounts import auth
     from lms.extensions import babel, bootstrap, csrf, db, limiter, migrate
     from lms.i18n import select_locale, select_timezone
@@ -173,6 +173,7 @@ def _init_extensions(app: Flask) -> None:
         checks.remove(limiter._check_request_limit)
     auth.init_app(app)
     tasks.init_app(app)
+    app.before_request(clock.follow_database)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -153,7 +153,7 @@ def exams_sweep(as_json: bool) -> None:
               help="Retention in days (default: EXAM_SNAPSHOT_RETENTION_DAYS).")
 def exams_purge_snapshots(days) -> None:
     """Delete webcam pictures older than the retention period (the worker does it daily)."""
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.exams.integrity import purge_snapshots
 
     count = purge_snapshots(utcnow(), days or current_app.config["EXAM_SNAPSHOT_RETENTION_DAYS"])
@@ -217,7 +217,7 @@ def privacy_erase(user_id: int, reason: str) -> None:
 def privacy_purge_photos(days) -> None:
     """Delete ID photos no longer needed (the worker does it daily)."""
     from lms.accounts.privacy import purge_id_photos
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
 
     count = purge_id_photos(utcnow(), days or current_app.config["ID_PHOTO_RETENTION_DAYS"])
     db.session.commit()

@@ -48,7 +48,7 @@ def local_zone() -> ZoneInfo:
 
 def local_today(now: datetime | None = None) -> date:
     """Today's date in China (``now`` given: that moment's date there)."""
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
 
     return (now or utcnow()).astimezone(local_zone()).date()
 

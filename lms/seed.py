@@ -266,7 +266,7 @@ def seed_demo_exam() -> None:
     from datetime import timedelta
 
     from lms.accounts.models import Organisation, User
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.exams.models import Exam, ExamSession, ExamStatus, ProctoringMode, Release
 
     if db.session.scalar(sa.select(Exam.id).where(Exam.code == DEMO_EXAM_CODE)):
@@ -300,7 +300,7 @@ def seed_demo_qualification() -> None:
     from lms.audit import services as audit
     from lms.certificates import issuance
     from lms.certificates.models import Certificate, Qualification, QualificationLevel
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.exams.models import Exam
 
     if db.session.scalar(sa.select(Qualification.id)

@@ -18,6 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from lms import clock
+
 log = logging.getLogger(__name__)
 
 DELIVER_OUTBOX = "lms.tasks.deliver_outbox"
@@ -41,6 +43,7 @@ def init_app(app: Flask) -> Celery:
             if has_app_context():
                 return self.run(*args, **kwargs)
             with app.app_context():
+                clock.follow_database()
                 return self.run(*args, **kwargs)
 
     redis_url = app.config.get("REDIS_URL")
@@ -246,7 +249,7 @@ def retraining_tick() -> dict:
 @shared_task(name=PURGE_EXAM_SNAPSHOTS)
 def purge_exam_snapshots() -> int:
     """Delete webcam pictures past the retention period."""
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.exams.integrity import purge_snapshots
     from lms.extensions import db
 
@@ -259,7 +262,7 @@ def purge_exam_snapshots() -> int:
 def purge_id_photos() -> int:
     """Delete ID photos no longer needed (rules: lms.accounts.privacy)."""
     from lms.accounts.privacy import purge_id_photos as purge
-    from lms.db_base import utcnow
+    from lms.clock import utcnow
     from lms.extensions import db
 
     count = purge(utcnow(), current_app.config["ID_PHOTO_RETENTION_DAYS"])

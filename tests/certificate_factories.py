@@ -14,7 +14,7 @@ from PIL import Image
 from lms.accounts import personal_data
 from lms.accounts.models import Role
 from lms.certificates.models import Certificate, Issuance, Qualification, QualificationLevel
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts, registration
 from lms.exams.models import Release
 from lms.extensions import db

@@ -7,7 +7,7 @@ import itertools
 from datetime import timedelta
 
 from lms.accounts.models import ConsentRecord
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams.models import Exam, ExamSession, ExamStatus, ProctoringMode
 from lms.extensions import db
 from tests.factories import make_user

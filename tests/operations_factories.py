@@ -3,7 +3,7 @@ ledger events, and one candidate in the middle of an exam."""
 
 from __future__ import annotations
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts, registration
 from lms.extensions import db
 from tests.certificate_factories import certificate_of, certified_exam, sit

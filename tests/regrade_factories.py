@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from lms.accounts.models import Role
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptEvent, AttemptState
 from lms.domain.items import Choice, SingleChoiceSpec
 from lms.exams import attempts, registration

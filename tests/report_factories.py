@@ -7,7 +7,7 @@ mark 60 %. Choice "b" is right on every item ("a" and "c" are wrong).
 
 from __future__ import annotations
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts, integrity, registration
 from lms.extensions import db
 from tests.exam_factories import make_exam, make_session, ready_candidate

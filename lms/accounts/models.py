@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db_base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from lms.clock import utcnow
+from lms.db_base import TimestampMixin, UTCDateTime, enum_column
 from lms.extensions import db
 
 

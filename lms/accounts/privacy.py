@@ -60,7 +60,7 @@ from lms.accounts import personal_data
 from lms.accounts.models import ConsentRecord, User
 from lms.audit import services as audit
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.errors import InvalidTransition
 from lms.extensions import db
 

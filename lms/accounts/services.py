@@ -23,7 +23,7 @@ from lms.accounts.models import (
     User,
 )
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.identity import (
     MIN_AGE,
     InvalidIdNumber,

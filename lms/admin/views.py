@@ -24,7 +24,7 @@ from lms.admin.forms import (
 )
 from lms.api import tokens
 from lms.api.models import ApiToken
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.errors import InvalidTransition, ValidationFailed
 from lms.extensions import db
 from lms.i18n import local_today

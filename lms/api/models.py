@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Organisation, User
-from lms.db_base import UTCDateTime, utcnow
+from lms.clock import utcnow
+from lms.db_base import UTCDateTime
 from lms.extensions import db
 
 

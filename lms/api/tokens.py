@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts.models import Organisation, Role
 from lms.api.models import ApiToken
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.permissions import (

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 
 

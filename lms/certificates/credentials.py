@@ -26,8 +26,8 @@ from lms import keys
 from lms.certificates.artefacts import absolute_url, verify_url
 from lms.certificates.issuance import STATUS_LIST_SIZE
 from lms.certificates.models import Certificate, CertificateStatus
+from lms.clock import utcnow
 from lms.credentials import build, status_list
-from lms.db_base import utcnow
 from lms.domain.identity import mask_holder_name
 from lms.extensions import db
 from lms.i18n import local_today, local_zone

@@ -31,8 +31,8 @@ from lms.certificates.models import (
     RequestKind,
     RequestStatus,
 )
+from lms.clock import utcnow
 from lms.courses.models import Course, Enrollment
-from lms.db_base import utcnow
 from lms.domain import qualification_rules as rules
 from lms.domain import serials
 from lms.domain.attempt_states import AttemptState

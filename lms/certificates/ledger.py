@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from lms.certificates.models import Certificate, LedgerEvent, LedgerHead
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import ledger
 from lms.extensions import db
 

@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import Organisation, User
-from lms.db_base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from lms.clock import utcnow
+from lms.db_base import TimestampMixin, UTCDateTime, enum_column
 from lms.extensions import db
 
 

@@ -23,7 +23,7 @@ from lms.certificates.models import (
     RequestKind,
     RequestStatus,
 )
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.notifications.services import queue_mail

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from lms.audit import services as audit
+from lms.clock import utcnow
 from lms.courses import practice, storage
 from lms.courses.models import (
     Attachment,
@@ -24,7 +25,6 @@ from lms.courses.models import (
     Level,
     Module,
 )
-from lms.db_base import utcnow
 from lms.domain.files import ALLOWED, JPEG, PNG, WEBP
 from lms.domain.identity import normalise_text
 from lms.domain.markdown import render_markdown

@@ -15,6 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
+from lms.clock import utcnow
 from lms.courses.models import (
     Course,
     CourseStatus,
@@ -26,7 +27,6 @@ from lms.courses.models import (
     Level,
     PracticeAttempt,
 )
-from lms.db_base import utcnow
 from lms.domain.practice import QuizStatus
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db

@@ -16,7 +16,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db_base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from lms.clock import utcnow
+from lms.db_base import TimestampMixin, UTCDateTime, enum_column
 from lms.extensions import db
 
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lms.clock import utcnow
 from lms.courses import learning
 from lms.courses.learning import Outline
 from lms.courses.models import Course, Module, PracticeAttempt
-from lms.db_base import utcnow
 from lms.domain import practice as rules
 from lms.domain.items import ItemSpec, ItemSpecError, item_from_dict
 from lms.domain.markdown import render_markdown

@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from lms.clock import utcnow
 from lms.courses.author_forms import DOMAIN_LABELS
-from lms.db_base import utcnow
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.exams import authoring
 from lms.exams.forms import (

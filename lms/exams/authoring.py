@@ -20,8 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organisation, Role, RoleAssignment, User
 from lms.audit import services as audit
+from lms.clock import utcnow
 from lms.courses.models import Course, CourseStatus
-from lms.db_base import utcnow
 from lms.domain import assembly, exam_setup
 from lms.domain.attempt_states import AttemptState
 from lms.domain.exam_setup import Problem

@@ -24,7 +24,7 @@ from lms.accounts import personal_data
 from lms.accounts.models import User
 from lms.audit import services as audit
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import IllegalTransition
 from lms.exams import attempts, integrity, messages, registration
 from lms.exams.models import (

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import Role, User
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import appeals as rules
 from lms.domain import regrade as regrade_rules
 from lms.domain.appeals import AppealStatus

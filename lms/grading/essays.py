@@ -45,7 +45,7 @@ from flask import current_app
 
 from lms.accounts.models import User
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import essay_marking as rules
 from lms.domain import grading
 from lms.domain.attempt_states import AttemptState

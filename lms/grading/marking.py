@@ -33,7 +33,7 @@ import sqlalchemy as sa
 
 from lms import tasks
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import grading
 from lms.domain.attempt_states import AttemptEvent, AttemptState, transition
 from lms.domain.items import ItemSpec, item_from_dict

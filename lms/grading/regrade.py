@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from lms import tasks
 from lms.accounts.models import User
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import grading
 from lms.domain import regrade as rules
 from lms.domain.attempt_states import AttemptState

@@ -27,9 +27,9 @@ from sqlalchemy.orm import defer, joinedload
 
 from lms.accounts.models import Organisation, User
 from lms.audit import services as audit
+from lms.clock import utcnow
 from lms.courses.author_forms import DOMAIN_LABELS
 from lms.courses.practice import QuizItem
-from lms.db_base import utcnow
 from lms.domain import grading
 from lms.domain import practice as rules
 from lms.domain.attempt_states import AttemptEvent, AttemptState

@@ -6,7 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db_base import UTCDateTime, enum_column, utcnow
+from lms.clock import utcnow
+from lms.db_base import UTCDateTime, enum_column
 from lms.extensions import db
 
 

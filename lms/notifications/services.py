@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.identity import mask_name
 from lms.extensions import db
 from lms.notifications.mailer import MailError, send_mail

@@ -15,8 +15,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.clock import utcnow
 from lms.courses.models import Domain
-from lms.db_base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from lms.db_base import TimestampMixin, UTCDateTime, enum_column
 from lms.extensions import db
 
 

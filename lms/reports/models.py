@@ -16,7 +16,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db_base import UTCDateTime, utcnow
+from lms.clock import utcnow
+from lms.db_base import UTCDateTime
 from lms.extensions import db
 
 

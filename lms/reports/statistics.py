@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState
 from lms.domain.item_analysis import Analysis, ChoiceResponses, ItemStats, analyse
 from lms.domain.items import ItemType

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from lms.accounts.models import User
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import retraining as rules
 from lms.extensions import db
 from lms.retraining.holder import HolderPlan

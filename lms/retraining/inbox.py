@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.retraining.models import InboxMessage
 

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.certificates.models import Certificate, QualificationLevel
-from lms.db_base import UTCDateTime, enum_column, utcnow
+from lms.clock import utcnow
+from lms.db_base import UTCDateTime, enum_column
 from lms.domain.retraining import Standing
 from lms.extensions import db
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from lms.audit.services import record as audit_record
 from lms.certificates.models import QualificationLevel
+from lms.clock import utcnow
 from lms.courses.models import Course, Domain
-from lms.db_base import utcnow
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.retraining.models import PolicyStatus, RetrainingPolicy

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from lms.audit.services import record as audit_record
 from lms.certificates import artefacts, ledger, status
 from lms.certificates.models import Certificate, CertificateStatus
+from lms.clock import utcnow
 from lms.courses.models import Course, CourseAssignment
-from lms.db_base import utcnow
 from lms.domain import retraining as rules
 from lms.domain.retraining import Standing
 from lms.extensions import db

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from lms.accounts.models import Role, User
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.domain.items import (
     Choice,

@@ -29,7 +29,7 @@ import httpx
 import sqlalchemy as sa
 
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import timing
 from lms.domain.answer_ledger import LedgerReport, Sent, Stored, audit_ledger
 from lms.exams import attempts as attempt_services

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from lms.certificates import artefacts, ledger
 from lms.certificates.models import Certificate
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db

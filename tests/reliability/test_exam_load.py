@@ -12,7 +12,7 @@ import time
 import httpx
 import sqlalchemy as sa
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import timing
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams import attempts as attempt_services

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from lms.certificates import ledger
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts
 from lms.exams.models import ExamAnswer, ExamAttempt
 from lms.extensions import db

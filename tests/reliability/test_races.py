@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import timing
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams import attempts as attempt_services

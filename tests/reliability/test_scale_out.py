@@ -266,11 +266,9 @@ def test_F14_an_attempt_started_ahead_and_handed_in_behind_has_no_negative_durat
     assert_clean(started)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "F14 gap: each instance reads its own clock (lms.db_base.utcnow), so the time left "
-    "shown differs by the skew; a single time source (the database's now()) is not "
-    "built yet. Keep machines on NTP meanwhile (README Production)."))
 def test_F14_both_instances_count_down_from_one_clock(skewed_pair):
+    """Each instance keeps time by the database's clock (lms.clock): the time left
+    shown does not jump by the skew when requests alternate between them."""
     on_time, ahead = skewed_pair
     started = _begun(on_time)
     elsewhere = through(started, ahead)

@@ -11,7 +11,7 @@ from PIL import Image
 from lms.accounts.consent import CONSENTS
 from lms.accounts.models import ConsentRecord, User
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.domain.identity import id_check_character
 from lms.exams import attempts, integrity, registration

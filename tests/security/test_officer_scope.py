@@ -9,7 +9,7 @@ import io
 from openpyxl import load_workbook
 
 from lms.accounts.models import Role
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import registration
 from lms.extensions import db
 from tests.conftest import login

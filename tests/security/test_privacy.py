@@ -22,7 +22,7 @@ from lms.accounts.models import Role, User
 from lms.audit.models import AuditEntry
 from lms.certificates import ledger
 from lms.certificates.models import Certificate
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.identity import MIN_AGE, id_check_character, mask_id_number
 from lms.errors import ValidationFailed
 from lms.exams import attempts, registration

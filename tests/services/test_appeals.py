@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import Role
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.errors import NotFound, ValidationFailed
 from lms.extensions import db
 from lms.grading import appeals, regrade

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from jinja2 import ChoiceLoader, DictLoader
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.notifications.mailer import build_message
 from lms.notifications.models import OutboxMessage, OutboxStatus

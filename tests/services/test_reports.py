@@ -10,8 +10,8 @@ from decimal import Decimal as D
 import pytest
 
 from lms.accounts.models import Role
+from lms.clock import utcnow
 from lms.courses.models import Enrollment
-from lms.db_base import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.errors import NotFound
 from lms.exams import attempts

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from lms.accounts.models import User
 from lms.accounts.services import record_consent
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams import attempts, blueprints, registration
 from lms.exams.models import Exam, ExamSession

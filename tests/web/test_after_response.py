@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts, registration
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage

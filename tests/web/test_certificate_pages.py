@@ -15,8 +15,8 @@ import pytest
 from lms import keys
 from lms.accounts.models import Role
 from lms.certificates.models import Certificate, CertificateStatus, RegisterEntry
+from lms.clock import utcnow
 from lms.credentials.verify import verify_credential
-from lms.db_base import utcnow
 from lms.extensions import db
 from tests.certificate_factories import certificate_of, certified_exam, officer, sit
 from tests.conftest import count_queries

@@ -12,7 +12,7 @@ from PIL import Image
 
 from lms.accounts import personal_data
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams import integrity
 from lms.exams.models import ExamAttempt, IntegrityEvent, Snapshot

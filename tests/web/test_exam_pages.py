@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from lms.accounts.models import User
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.exams import attempts, registration
 from lms.exams.models import ExamAnswer, ExamAttempt, ProctoringMode

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.retraining import inbox
 from lms.retraining.models import InboxMessage

@@ -9,7 +9,7 @@ from flask import request
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.exams import attempts, registration
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from lms.accounts.auth import CLOCK_SKEW_TOLERANCE
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from tests.factories import PASSWORD
 
 
