@@ -23,7 +23,7 @@ from flask import current_app
 
 from lms import tasks
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import assembly, timing
 from lms.domain.attempt_states import AttemptEvent, AttemptState, IllegalTransition, transition
 from lms.exams import blueprints
@@ -315,39 +315,87 @@ class Stale:
     closed: bool = False
 
 
-def take_sqlite_write_lock() -> None:
+#: what the checks of a save or a hand-in rely on: any change to the attempt's state,
+#: device, sequential progress or deadline shows in one of these
+_DECIDING_COLUMNS = ("state", "device_digest", "furthest_slot", "deadline_at")
+
+
+def hold(attempt: ExamAttempt) -> None:
     """Hold the attempt until the commit, so a check of its state and the write that
-    relies on it cannot be split by another request (ASVS 15.4.2): on SQLite, which has
-    no row locks, the request's transaction begins holding the write lock (a no-op
-    elsewhere, where the attempt's query says ``FOR UPDATE``)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    relies on it cannot be split by another request (ASVS 15.4.2).
+
+    PostgreSQL: a no-op, the attempt's query said ``FOR UPDATE``. SQLite has no row
+    locks: take the database's write lock, then read again what the checks rely on
+    (the whole attempt again if that changed since it was loaded). The autosave does
+    without: its upsert checks the attempt itself (`_upsert`).
+    """
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    if _changed_since_read(attempt):
+        db.session.refresh(attempt)
 
 
-def _upsert(attempt_id: int, saves: list[Save], now: datetime) -> set[int]:
-    """One statement: insert each slot's answer, or replace it if the sequence is higher.
+def _changed_since_read(attempt: ExamAttempt) -> bool:
+    held = db.session.execute(_deciding_query(), {"attempt_id": attempt.id}).one()
+    return tuple(held) != _as_read(attempt)
 
-    Returns the slots written.
+
+def _as_read(attempt: ExamAttempt) -> tuple:
+    return tuple(getattr(attempt, column) for column in _DECIDING_COLUMNS)
+
+
+@lru_cache(maxsize=1)
+def _deciding_query() -> sa.Select:
+    return sa.select(*(getattr(ExamAttempt, column) for column in _DECIDING_COLUMNS)).where(
+        ExamAttempt.id == sa.bindparam("attempt_id"))
+
+
+def _upsert(attempt: ExamAttempt, saves: list[Save], now: datetime) -> set[int]:
+    """One statement: insert each slot's answer, or replace it if the sequence is
+    higher, provided the attempt is still as it was read (`_DECIDING_COLUMNS`).
+
+    Returns the slots written. The check in the statement is what makes the autosave
+    safe on SQLite, whose write lock this statement takes and the commit releases:
+    taken before the attempt was read (`hold`), it was held through the read and the
+    checks too, and writers queued behind it sleep in SQLite's busy handler — the
+    autosave's throughput. On PostgreSQL the attempt is held ``FOR UPDATE`` anyway.
     """
     if not saves:
         return set()
-    rows = [{"attempt_id": attempt_id, "slot": s.slot, "sequence": s.sequence,
-             "response": s.response, "saved_at": now} for s in saves]
-    statement = _upsert_statement(db.session.get_bind().dialect.name)
-    return set(db.session.scalars(statement, rows if len(rows) > 1 else rows[0]))
+    params = {"attempt_id": attempt.id, "saved_at": now}
+    params.update(zip(_DECIDING_COLUMNS, _as_read(attempt), strict=True))
+    for n, save in enumerate(saves):
+        params.update({f"slot_{n}": save.slot, f"sequence_{n}": save.sequence,
+                       f"response_{n}": save.response})
+    statement = _upsert_statement(db.session.get_bind().dialect.name, len(saves))
+    return set(db.session.scalars(statement, params))
 
 
-@lru_cache(maxsize=4)
-def _upsert_statement(dialect: str):
-    """Built once, with the values as parameters, so SQLAlchemy compiles it once per
-    process: building it per request cost more than the database (bench/README.md).
-    Several rows go out as one multi-row INSERT (SQLAlchemy's "insertmanyvalues")."""
+@lru_cache(maxsize=16)
+def _upsert_statement(dialect: str, rows: int):
+    """``INSERT … SELECT`` the ``rows`` saves ``WHERE EXISTS`` the attempt as read,
+    ``ON CONFLICT`` keeping the higher sequence. Built once per shape, with the values
+    as parameters, so SQLAlchemy compiles it once per process: building it per request
+    cost more than the database (bench/README.md)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = ExamAnswer.__table__  # a Core statement: the ORM would run it once per row
-    statement = insert(table)
+    table, attempt = ExamAnswer.__table__, ExamAttempt.__table__  # Core: the ORM would
+    # run the statement once per row
+    saves = [sa.select(*(sa.bindparam(f"{column}_{n}", type_=table.c[column].type)
+                         .label(column) for column in ("slot", "sequence", "response")))
+             for n in range(rows)]
+    saves = (saves[0] if rows == 1 else sa.union_all(*saves)).subquery("saves")
+    as_read = sa.exists().where(attempt.c.id == sa.bindparam("attempt_id"), *(
+        attempt.c[column].is_not_distinct_from(
+            sa.bindparam(column, type_=attempt.c[column].type))
+        for column in _DECIDING_COLUMNS))
+    statement = insert(table).from_select(
+        ["attempt_id", "slot", "sequence", "response", "saved_at"],
+        sa.select(sa.bindparam("attempt_id", type_=table.c.attempt_id.type), *saves.c,
+                  sa.bindparam("saved_at", type_=table.c.saved_at.type)).where(as_read))
     return statement.on_conflict_do_update(
         index_elements=[table.c.attempt_id, table.c.slot],
         set_={"sequence": statement.excluded.sequence, "response": statement.excluded.response,
@@ -378,10 +426,10 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
     """Store ``saves`` (already parsed) if the attempt accepts answers now; the
     saves that did not take effect because the server holds a newer answer.
 
-    Statements: none beyond the one upsert — the caller has loaded the attempt —
-    unless a save did not take effect (one more) or, in a sequential exam, the
-    candidate moved on to a later question (the attempt's ``furthest_slot``, one
-    UPDATE); the caller commits once.
+    Statements: none beyond the one upsert — the caller has loaded the attempt, on
+    PostgreSQL ``FOR UPDATE`` — unless a save did not take effect (two more) or, in a
+    sequential exam, the candidate moved on to a later question (the attempt's
+    ``furthest_slot``, one UPDATE); the caller commits once.
 
     :raises AttemptRefused: ``finished``, ``paused``, ``not_started``, ``other_device``
         or ``time_up``.
@@ -402,11 +450,18 @@ def save_answers(attempt: ExamAttempt, device_token: str | None, saves: list[Sav
         closed = [Stale(s.slot, s.sequence, -1, closed=True) for s in newest
                   if s.slot < attempt.furthest_slot]
         newest = [s for s in newest if s.slot >= attempt.furthest_slot]
-        furthest = max((s.slot for s in newest), default=attempt.furthest_slot)
-        if furthest > attempt.furthest_slot:  # one UPDATE, only when the candidate moves on
-            attempt.furthest_slot = furthest
-    written = _upsert(attempt.id, newest, now)
+    written = _upsert(attempt, newest, now)
     missed = [s for s in newest if s.slot not in written]
+    if missed and _changed_since_read(attempt):
+        # SQLite's upsert refused: the attempt changed since it was read (paused,
+        # handed in, moved on …). Its statement took the write lock, so the attempt
+        # read now stays as it is: the checks again, and the upsert succeeds or the
+        # saves are refused.
+        db.session.refresh(attempt)
+        return save_answers(attempt, device_token, saves, now)
+    furthest = max((s.slot for s in newest), default=0)
+    if attempt.sequential and furthest > attempt.furthest_slot:
+        attempt.furthest_slot = furthest  # one UPDATE at the commit, under the upsert's lock
     if not missed:
         return closed
     held = {slot: (sequence, response) for slot, sequence, response in db.session.execute(

@@ -28,7 +28,7 @@ from lms.accounts.consent import CONSENTS
 from lms.accounts.models import User
 from lms.accounts.services import record_consent
 from lms.audit import services as audit
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain import eligibility
 from lms.domain.attempt_states import AttemptState, IllegalTransition
 from lms.exams import attempts, delivery, integrity, messages, registration
@@ -247,14 +247,13 @@ def _live_attempt_for_json(attempt_id: int, *, lock: bool = False) -> ExamAttemp
     checks the login: the session's user, active and of the current session generation
     (what `auth.load_user` checks), so the hot autosave needs no user query of its own.
 
-    ``lock``: held until the request commits, so an autosave and a submit of the
-    same attempt never interleave (no answer written after the hand-in).
+    ``lock``: ``FOR UPDATE`` (PostgreSQL), held until the request commits, so an
+    autosave and a submit of the same attempt never interleave (no answer written
+    after the hand-in); on SQLite see `attempts.hold` and `attempts.save_answers`.
     """
     identity = auth.session_identity()
     if identity is None:
         abort(login_manager.unauthorized())
-    if lock:
-        attempts.take_sqlite_write_lock()
     attempt = db.session.scalar(_attempt_of_login(lock), {
         "attempt_id": attempt_id, "user_id": identity[0], "generation": identity[1]})
     if attempt is None:  # not the owner, or a login that has ended: the slow path tells
@@ -389,6 +388,7 @@ def submit(attempt_id: int):
     """Hand in: from the script (JSON with the last saves) or a plain form post."""
     now = utcnow()
     attempt = _live_attempt_for_json(attempt_id, lock=True)
+    attempts.hold(attempt)
     token = request.cookies.get(_device_cookie(attempt_id))
     if request.is_json:
         body = request.get_json(silent=True)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.audit.models import AuditEntry
-from lms.db_base import utcnow
+from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
 from lms.domain.attempt_states import IllegalTransition
 from lms.exams import attempts, blueprints, registration
@@ -251,6 +251,46 @@ def test_a_stale_transition_loses_the_race():
     assert fresh.state == S.TERMINATED
     with pytest.raises(IllegalTransition):
         attempts.apply(fresh, attempts.E.SUBMIT)
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    ({"state": S.TERMINATED}, "finished"),
+    ({"state": S.PAUSED}, "paused"),
+    ({"device_digest": attempts.device_digest("another device")}, "other_device"),
+])
+def test_a_save_checked_against_an_attempt_that_changed_meanwhile_writes_nothing(
+        change, refusal):
+    """The autosave reads the attempt before SQLite's write lock is taken (its upsert
+    takes it): a proctor's or a hand-in's change committed in between must be seen by
+    the upsert itself, and the save refused as if it had come after."""
+    attempt, token = started()
+    read = {column: getattr(attempt, column) for column in change}
+    db.session.execute(sa.update(ExamAttempt).where(ExamAttempt.id == attempt.id)
+                       .values(**change).execution_options(synchronize_session=False))
+    db.session.commit()
+    stale = db.session.get(ExamAttempt, attempt.id)
+    for column, value in read.items():  # what the candidate's request read
+        set_committed_value(stale, column, value)
+    with pytest.raises(attempts.AttemptRefused) as refused:
+        attempts.save_answers(stale, token, [save(0, 1, "a")], utcnow())
+    assert refused.value.code == refusal
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamAnswer)) == 0
+
+
+def test_a_sequential_save_read_before_the_candidate_moved_on_is_closed():
+    from lms.exams.models import Navigation
+
+    attempt, token = started(exam=make_exam(navigation=Navigation.SEQUENTIAL))
+    attempts.save_answers(attempt, token, [save(3, 1, "d")], utcnow())  # another tab
+    db.session.commit()
+    stale = db.session.get(ExamAttempt, attempt.id)
+    set_committed_value(stale, "furthest_slot", 0)
+    late = attempts.save_answers(stale, token, [save(1, 1, "b")], utcnow())
+    db.session.commit()
+    assert [(s.slot, s.closed) for s in late] == [(1, True)]
+    assert {a.slot for a in db.session.scalars(sa.select(ExamAnswer))} == {3}
+    assert db.session.get(ExamAttempt, attempt.id).furthest_slot == 3
 
 
 def test_an_unlocked_attempt_moves_to_the_next_device():
