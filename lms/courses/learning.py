@@ -41,6 +41,10 @@ class CatalogueEntry:
     version: CourseVersion
     enrollment: Enrollment | None
     done: int = 0
+    #: from the version's content, read in SQL: the content itself (every lesson's
+    #: HTML) is not loaded for a card
+    summary: str = ""
+    cover_sha256: str | None = None
 
     @property
     def percent(self) -> int:
@@ -50,18 +54,36 @@ class CatalogueEntry:
 
 def catalogue(user, *, domain: str = "", level: str = "") -> list[CatalogueEntry]:
     """Published courses (filtered), each with the user's enrolment: three queries."""
-    query = (sa.select(Course).join(Course.published_version)
-             .options(contains_eager(Course.published_version))
-             .where(Course.status == CourseStatus.PUBLISHED).order_by(Course.code))
+    query = _card_query().where(Course.status == CourseStatus.PUBLISHED).order_by(Course.code)
     if domain in Domain._value2member_map_:
         query = query.where(CourseVersion.domain == Domain(domain))
     if level in Level._value2member_map_:
         query = query.where(CourseVersion.level == Level(level))
-    courses = db.session.scalars(query).unique().all()
-    enrollments = _enrollments(user, [c.id for c in courses])
-    done = _completed_counts(user, [c.id for c in courses])
-    return [CatalogueEntry(c, c.published_version, enrollments.get(c.id), done.get(c.id, 0))
-            for c in courses]
+    return _entries(user, query)
+
+
+def my_courses(user) -> list[CatalogueEntry]:
+    """Courses the user is enrolled in, with progress."""
+    return _entries(user, _card_query().join(Enrollment, Enrollment.course_id == Course.id)
+                    .where(Enrollment.user_id == user.id)
+                    .order_by(Enrollment.enrolled_at.desc()))
+
+
+def _card_query() -> sa.Select:
+    """Courses with their published version, and what a card shows of its content."""
+    return (sa.select(Course, CourseVersion.content["summary"].as_string(),
+                      CourseVersion.content["cover_sha256"].as_string())
+            .join(Course.published_version)
+            .options(contains_eager(Course.published_version).defer(CourseVersion.content)))
+
+
+def _entries(user, query: sa.Select) -> list[CatalogueEntry]:
+    rows = db.session.execute(query).all()
+    ids = [course.id for course, *_ in rows]
+    enrollments, done = _enrollments(user, ids), _completed_counts(user, ids)
+    return [CatalogueEntry(course, course.published_version, enrollments.get(course.id),
+                           done.get(course.id, 0), summary or "", cover)
+            for course, summary, cover in rows]
 
 
 def _enrollments(user, course_ids) -> dict[int, Enrollment]:
@@ -349,13 +371,3 @@ def credit_summary(user) -> CreditSummary:
     return CreditSummary(entries, by_year, sum((e.hours for e in entries), Decimal("0")))
 
 
-def my_courses(user) -> list[CatalogueEntry]:
-    """Courses the user is enrolled in, with progress."""
-    query = (sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-             .join(Course.published_version).options(contains_eager(Course.published_version))
-             .where(Enrollment.user_id == user.id).order_by(Enrollment.enrolled_at.desc()))
-    courses = db.session.scalars(query).unique().all()
-    enrollments = _enrollments(user, [c.id for c in courses])
-    done = _completed_counts(user, [c.id for c in courses])
-    return [CatalogueEntry(c, c.published_version, enrollments.get(c.id), done.get(c.id, 0))
-            for c in courses]

@@ -1,5 +1,6 @@
 """Candidates study: catalogue, enrolment, lessons, progress, completion, files, assignments."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -94,6 +95,29 @@ def test_catalogue_filters_by_domain_and_level(client, login_as, make_user, publ
     assert wages.code in page and union.code not in page
     page = client.get("/courses?level=basic").get_data(as_text=True)
     assert union.code in page and wages.code not in page
+
+
+def test_catalogue_cards_show_summary_and_cover_without_loading_the_lessons(
+        client, login_as, make_user, published):
+    plain = published(title="无封面课程")
+    covered = make_course(title="有封面课程", lessons=[["正文"]])
+    authoring.update_course(covered, actor=None, title="有封面课程", domain="union_law",
+                            level="basic", summary="基层工会的组建与换届", credit_hours="2")
+    authoring.set_cover(covered, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    authoring.publish(covered, actor=None)
+    db.session.commit()
+    codes = plain.code, covered.code
+    login_as(make_user())
+    db.session.expunge_all()  # nothing of the versions in the identity map
+    with count_queries() as queries:
+        page = client.get("/courses").get_data(as_text=True)
+    assert "基层工会的组建与换届" in page and "课程简介" in page
+    assert f"/courses/{codes[1]}/cover" in page
+    assert f"/courses/{codes[0]}/cover" not in page
+    # the cards read two fields of each version's content in SQL, never the lessons
+    loaded = [s for s in queries.statements
+              if re.search(r"course_versions\.content(?!, \?\)| ->>)", s)]
+    assert not loaded
 
 
 def test_heartbeat_records_capped_reading_time(client, login_as, make_user, published):
