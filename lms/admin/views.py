@@ -57,7 +57,10 @@ def users():
 @bp.get("/users/<int:user_id>")
 @roles_required(Role.ADMIN, Role.OFFICER)
 def user_detail(user_id: int):
-    user = services.get_visible_user(current_user, user_id)
+    return _user_detail_page(services.get_visible_user(current_user, user_id), ErasureForm())
+
+
+def _user_detail_page(user, erasure_form: ErasureForm):
     orgs = services.manageable_organisations(current_user)
     grant_form = GrantRoleForm()
     platform = ("", PLATFORM_WIDE) if can_assign_scope(current_user, None) else None
@@ -66,7 +69,7 @@ def user_detail(user_id: int):
     org_form.organisation_id.choices = organisation_choices(orgs, first=("", _("(none)")))
     return render_template("admin/user_detail.html", user=user, grant_form=grant_form,
                            org_form=org_form, active_form=ActiveForm(), role_labels=ROLE_LABELS,
-                           erasure_form=ErasureForm(), erased=privacy.is_erased(user),
+                           erasure_form=erasure_form, erased=privacy.is_erased(user),
                            masked_id=accounts.masked_id_number(user),
                            can_manage=can_manage_users(current_user, user))
 
@@ -159,10 +162,10 @@ def erase(user_id: int):
     """Erase the person's data on their request (rules: lms.accounts.privacy)."""
     user = _managed_user(user_id)
     form = ErasureForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # the page again, with the reference as typed
         flash(_("Give the request reference and confirm to erase the personal data."),
               "danger")
-        return redirect(url_for("admin.user_detail", user_id=user.id))
+        return _user_detail_page(user, form)
     try:
         privacy.erase(user, actor=current_user, reason=form.reason.data)
     except privacy.ErasureRefused as exc:
