@@ -66,10 +66,10 @@ def follow_database() -> None:
         after = datetime.now(UTC)
     finally:
         connection.close()
-    set_offset(_as_utc(value) - (before + (after - before) / 2))
+    _set_offset(_as_utc(value) - (before + (after - before) / 2))
 
 
-def set_offset(measured: timedelta) -> None:
+def _set_offset(measured: timedelta) -> None:
     global _offset
     if abs(measured - _offset) < TOLERANCE:
         return

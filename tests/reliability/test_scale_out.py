@@ -87,12 +87,17 @@ def servers(app, database_url, broker, tmp_path):
               "LMS_RATELIMIT_ENABLED": "true",
               "LMS_VERIFY_RATE_LIMIT": f"{VERIFY_LIMIT} per minute"}
     pair = [ProductionServer(database_url, tmp_path / name, env=shared) for name in "ab"]
+    yield from running(pair)
+
+
+def running(servers: list[LiveServer]):
+    """Start ``servers``, yield them, stop them all (a fixture's body)."""
     try:
-        for server in pair:
+        for server in servers:
             server.start()
-        yield pair
+        yield servers
     finally:
-        for server in pair:
+        for server in servers:
             server.stop()
 
 
@@ -227,13 +232,7 @@ def skewed_pair(app, database_url, broker, tmp_path):
     pair = [ProductionServer(database_url, tmp_path / "on-time", env=shared),
             SkewedServer(database_url, tmp_path / "ahead",
                          env={**shared, "FAULT_CLOCK_SKEW": str(SKEW_SECONDS)})]
-    try:
-        for server in pair:
-            server.start()
-        yield pair
-    finally:
-        for server in pair:
-            server.stop()
+    yield from running(pair)
 
 
 def _begun(server: LiveServer, items: int = 3) -> Candidate:

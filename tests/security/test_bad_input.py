@@ -101,16 +101,21 @@ def test_B4_odd_ids_in_paths_are_not_found_never_a_crash(server, make_sitting):
     assert not server.errors_logged()
 
 
+def proctor_of(attempt_id: int, proctor) -> None:
+    """Assign ``proctor`` to the session of the attempt."""
+    db.session.rollback()
+    session = fresh_attempt(attempt_id).session  # held: the session is weakly referenced
+    session.proctors.append(db.session.merge(proctor))
+    db.session.commit()
+
+
 def test_B6_A10_every_exam_post_needs_the_csrf_token_of_its_own_session(server, make_sitting):
     """B6 / A10: no token, or another candidate's token, on every form and JSON
     endpoint of the exam and the proctor's console: 400, and nothing changes."""
     proctor = make_user("proctor")
     sitting = make_sitting(server, candidates=3)
     alice, bob = sitting.begin(2)
-    db.session.rollback()
-    attempt = fresh_attempt(alice.attempt_id)
-    attempt.session.proctors.append(db.session.merge(proctor))
-    db.session.commit()
+    proctor_of(alice.attempt_id, proctor)
     alice.save_until_acked([alice.next_save(0, "a")])
     carol = sitting.candidate()
     carol.login()  # booked nothing yet
@@ -154,10 +159,7 @@ def test_B12_an_empty_exam_at_the_deadline_is_handed_in_with_nothing_answered(se
     proctor = make_user("proctor")
     sitting = make_sitting(server, candidates=2)
     blank, gone = sitting.begin(2)
-    db.session.rollback()
-    attempt = fresh_attempt(blank.attempt_id)
-    attempt.session.proctors.append(db.session.merge(proctor))
-    db.session.commit()
+    proctor_of(blank.attempt_id, proctor)
     set_time_left([blank.attempt_id], -1)  # in the grace
     set_time_left([gone.attempt_id], -3)
     response = blank.submit()
