@@ -57,3 +57,21 @@ def ready_candidate(**fields):
     db.session.add(ConsentRecord(user_id=user.id, purpose="proctoring", version="2026-11-24"))
     db.session.commit()
     return user
+
+
+def sitting_on(client, exam: Exam | None = None):
+    """An attempt booked, checked in and started through the services, its candidate
+    logged in on ``client`` with the attempt's device cookie (no page posts: the tests
+    that turn CSRF on need none)."""
+    from lms.exams import attempts, registration
+    from tests.conftest import login
+
+    session = make_session(exam or make_exam())
+    user = ready_candidate()
+    attempt = registration.book(user, session, utcnow())
+    attempts.check_in(attempt, session.access_code, utcnow())
+    token = attempts.start(attempt, utcnow())
+    db.session.commit()
+    login(client, user)
+    client.set_cookie(f"exam_device_{attempt.id}", token, path=f"/exams/attempts/{attempt.id}")
+    return attempt

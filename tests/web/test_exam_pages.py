@@ -11,13 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from lms.accounts.models import User
-from lms.clock import utcnow
 from lms.domain.attempt_states import AttemptState as S
-from lms.exams import attempts, registration
+from lms.exams import attempts
 from lms.exams.models import ExamAnswer, ExamAttempt, ProctoringMode
 from lms.extensions import db
 from tests.conftest import count_queries, login
-from tests.exam_factories import make_exam, make_session, ready_candidate
+from tests.exam_factories import make_exam, make_session, ready_candidate, sitting_on
 from tests.factories import make_user
 
 SECRET_EXPLANATION = "解析绝密"
@@ -171,15 +170,7 @@ def test_json_writes_need_the_csrf_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         client = app.test_client()
-        exam = make_exam()
-        session = make_session(exam)
-        user = ready_candidate()
-        attempt = registration.book(user, session, utcnow())
-        attempts.check_in(attempt, session.access_code, utcnow())
-        token = attempts.start(attempt, utcnow())
-        db.session.commit()
-        login(client, user)
-        client.set_cookie(f"exam_device_{attempt.id}", token, path=f"/exams/attempts/{attempt.id}")
+        attempt = sitting_on(client)
         response = client.post(f"/exams/attempts/{attempt.id}/answers", json=saves((0, 1, "a")))
         assert response.status_code == 400
         page = client.get(f"/exams/attempts/{attempt.id}").text

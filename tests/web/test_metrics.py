@@ -9,12 +9,9 @@ from flask import request
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from lms.clock import utcnow
-from lms.exams import attempts, registration
 from lms.extensions import db
 from lms.notifications.models import OutboxMessage
-from tests.conftest import login
-from tests.exam_factories import make_exam, make_session, ready_candidate
+from tests.exam_factories import sitting_on
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.9"}
 
@@ -52,14 +49,7 @@ def test_latency_is_measured_per_endpoint(client):
 
 
 def test_autosaves_open_attempts_and_the_outbox_are_counted(client, app):
-    session = make_session(make_exam())
-    user = ready_candidate()
-    attempt = registration.book(user, session, utcnow())
-    attempts.check_in(attempt, session.access_code, utcnow())
-    token = attempts.start(attempt, utcnow())
-    db.session.commit()
-    login(client, user)
-    client.set_cookie(f"exam_device_{attempt.id}", token, path=f"/exams/attempts/{attempt.id}")
+    attempt = sitting_on(client)
     saved = sample("lms_exam_autosaves_total", status="200")
     for seq in (1, 2):
         response = client.post(f"/exams/attempts/{attempt.id}/answers", json={
