@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
+from lms.core.navigation import links_html
 from lms.domain.identity import mask_name
 from lms.domain.markdown import render_markdown
 from lms.domain.presentation import choice_inputs_html, stem_html
@@ -46,3 +47,4 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GLOBALS)
     app.jinja_env.globals["languages"] = lambda: app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = current_language
+    app.jinja_env.globals["navigation_links"] = links_html

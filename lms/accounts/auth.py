@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
 from flask import Flask, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from itsdangerous import SignatureExpired, TimestampSigner
+from sqlalchemy import orm
 
 from lms.accounts.models import User
 from lms.extensions import db, login_manager
@@ -87,8 +89,17 @@ def load_user(session_id: str) -> User | None:
     identity = _identity(session_id)
     if identity is None:
         return None
-    user = db.session.get(User, identity[0])
-    if user is None or not user.active or user.session_generation != identity[1]:
+    # With its roles and unread messages: every page's navigation shows them, and each
+    # query more costs a light page about a tenth of its time (bench/README.md).
+    from lms.retraining.inbox import unread_count_of
+
+    row = db.session.execute(
+        sa.select(User, unread_count_of(User.id)).where(User.id == identity[0])
+        .options(orm.joinedload(User.role_assignments))).unique().first()
+    if row is None:
+        return None
+    user, g.inbox_unread = row
+    if not user.active or user.session_generation != identity[1]:
         return None
     return user
 

@@ -53,37 +53,42 @@ class CatalogueEntry:
 
 
 def catalogue(user, *, domain: str = "", level: str = "") -> list[CatalogueEntry]:
-    """Published courses (filtered), each with the user's enrolment: three queries."""
-    query = _card_query().where(Course.status == CourseStatus.PUBLISHED).order_by(Course.code)
+    """Published courses (filtered), each with the user's enrolment and progress."""
+    query = _card_query(user).where(Course.status == CourseStatus.PUBLISHED) \
+        .order_by(Course.code)
     if domain in Domain._value2member_map_:
         query = query.where(CourseVersion.domain == Domain(domain))
     if level in Level._value2member_map_:
         query = query.where(CourseVersion.level == Level(level))
-    return _entries(user, query)
+    return _entries(query)
 
 
 def my_courses(user) -> list[CatalogueEntry]:
     """Courses the user is enrolled in, with progress."""
-    return _entries(user, _card_query().join(Enrollment, Enrollment.course_id == Course.id)
-                    .where(Enrollment.user_id == user.id)
+    return _entries(_card_query(user).where(Enrollment.id.is_not(None))
                     .order_by(Enrollment.enrolled_at.desc()))
 
 
-def _card_query() -> sa.Select:
-    """Courses with their published version, and what a card shows of its content."""
+def _card_query(user) -> sa.Select:
+    """Courses with their published version, what a card shows of its content, and the
+    user's enrolment and count of lessons read: one query (each more cost about as much
+    as the page's rendering, bench/README.md)."""
+    done = (sa.select(LessonProgress.course_id, sa.func.count().label("done"))
+            .where(LessonProgress.user_id == user.id, LessonProgress.completed_at.is_not(None))
+            .group_by(LessonProgress.course_id).subquery("done"))
     return (sa.select(Course, CourseVersion.content["summary"].as_string(),
-                      CourseVersion.content["cover_sha256"].as_string())
+                      CourseVersion.content["cover_sha256"].as_string(), Enrollment, done.c.done)
             .join(Course.published_version)
+            .outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id,
+                                           Enrollment.user_id == user.id))
+            .outerjoin(done, done.c.course_id == Course.id)
             .options(contains_eager(Course.published_version).defer(CourseVersion.content)))
 
 
-def _entries(user, query: sa.Select) -> list[CatalogueEntry]:
-    rows = db.session.execute(query).all()
-    ids = [course.id for course, *_ in rows]
-    enrollments, done = _enrollments(user, ids), _completed_counts(user, ids)
-    return [CatalogueEntry(course, course.published_version, enrollments.get(course.id),
-                           done.get(course.id, 0), summary or "", cover)
-            for course, summary, cover in rows]
+def _entries(query: sa.Select) -> list[CatalogueEntry]:
+    return [CatalogueEntry(course, course.published_version, enrollment, done or 0,
+                           summary or "", cover)
+            for course, summary, cover, enrollment, done in db.session.execute(query)]
 
 
 def _enrollments(user, course_ids) -> dict[int, Enrollment]:
@@ -92,17 +97,6 @@ def _enrollments(user, course_ids) -> dict[int, Enrollment]:
     rows = db.session.scalars(sa.select(Enrollment).where(
         Enrollment.user_id == user.id, Enrollment.course_id.in_(course_ids)))
     return {e.course_id: e for e in rows}
-
-
-def _completed_counts(user, course_ids) -> dict[int, int]:
-    if not user.is_authenticated or not course_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(LessonProgress.course_id, sa.func.count())
-        .where(LessonProgress.user_id == user.id, LessonProgress.course_id.in_(course_ids),
-               LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.course_id))
-    return dict(rows.all())
 
 
 def published_course(code: str) -> Course:

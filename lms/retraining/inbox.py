@@ -40,9 +40,15 @@ def messages_for(user_id: int, limit: int = PAGE_SIZE) -> list[InboxMessage]:
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(InboxMessage)
-        .where(InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None))) or 0
+    return db.session.scalar(sa.select(unread_count_of(user_id))) or 0
+
+
+def unread_count_of(user_id) -> sa.ScalarSelect:
+    """The unread count of ``user_id`` (a value or a column) as a scalar subquery: every
+    page's navigation shows it, so `load_user` reads it with the user."""
+    return (sa.select(sa.func.count()).select_from(InboxMessage)
+            .where(InboxMessage.user_id == user_id, InboxMessage.read_at.is_(None))
+            .scalar_subquery())
 
 
 def mark_read(user_id: int, message_id: int) -> InboxMessage | None:
