@@ -145,7 +145,7 @@ def _require_fernet_key(key: str) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from lms import clock, tasks
-    from lms.accounts import auth
+    from lms.accounts import auth, name_search  # noqa: F401 — name_search keeps its index
     from lms.extensions import babel, bootstrap, csrf, db, limiter, migrate
     from lms.i18n import select_locale, select_timezone
 

@@ -150,7 +150,8 @@ def _candidates(rng: random.Random, count: int, unions, now: datetime) -> tuple[
     """``count`` candidates with a CANDIDATE role; ids are consecutive from the first."""
     from werkzeug.security import generate_password_hash
 
-    from lms.accounts.models import Role, RoleAssignment, User
+    from lms.accounts.models import NameGram, Role, RoleAssignment, User
+    from lms.accounts.name_search import gram_rows
 
     first = (db.session.scalar(sa.select(sa.func.max(User.id))) or 0) + 1
     import secrets
@@ -168,6 +169,8 @@ def _candidates(rng: random.Random, count: int, unions, now: datetime) -> tuple[
                       "updated_at": now})
         roles.append({"user_id": first + n, "role": Role.CANDIDATE.value, "created_at": now})
     _insert(User.__table__, users)
+    _insert(NameGram.__table__, [row for user in users
+                                 for row in gram_rows(user["id"], user["real_name"])])
     _insert(RoleAssignment.__table__, roles)
     return first, count
 

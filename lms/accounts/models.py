@@ -135,6 +135,17 @@ class RoleAssignment(db.Model):
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
+class NameGram(db.Model):
+    """The name search's index (`lms.accounts.name_search`): each character and pair of
+    characters of each user's name, kept in step with the name on every write."""
+
+    __tablename__ = "user_name_grams"
+
+    gram: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+
+
 class ConsentRecord(db.Model):
     """A consent given (and possibly withdrawn) to a versioned consent text."""
 

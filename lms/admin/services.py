@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organisation, Role, RoleAssignment, User
+from lms.accounts.name_search import name_or_email
 from lms.errors import NotFound
 from lms.extensions import db
 from lms.permissions import (
@@ -21,10 +22,8 @@ def search_users(actor: User, *, q: str = "", role: str = "", organisation_id: i
     query = (sa.select(User).where(visible_users_filter(actor))
              .options(selectinload(User.role_assignments), selectinload(User.organisation))
              .order_by(User.id.desc()))
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.email).like(like),
-                                   User.real_name.like(f"%{q.strip()}%")))
+    if q.strip():
+        query = query.where(name_or_email(q))
     if role in Role._value2member_map_:
         query = query.where(User.role_assignments.any(RoleAssignment.role == Role(role)))
     if organisation_id:

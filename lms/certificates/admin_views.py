@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from lms.accounts.models import Organisation, Role, User
+from lms.accounts.name_search import name_contains
 from lms.certificates import issuance, ledger, qualifications, status
 from lms.certificates.forms import LevelForm, QualificationForm, ReasonForm, StatusForm
 from lms.certificates.models import (
@@ -121,7 +122,7 @@ def index():
     if search:
         serial = serials.normalise(search)
         query = query.where(Certificate.serial == serial if serial
-                            else User.real_name.contains(search, autoescape=True))
+                            else name_contains(search))
     rows = db.session.scalars(
         query.order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)

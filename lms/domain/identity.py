@@ -26,6 +26,31 @@ def normalise_email(value: str) -> str:
     return normalise_text(value).casefold()
 
 
+def name_key(value: str) -> str:
+    """A name as the name search compares it: NFKC, lower case, single spaces."""
+    return " ".join(normalise_text(value).casefold().split())
+
+
+def name_grams(name: str) -> set[str]:
+    """What the name search indexes of a name: each character and each pair of
+    neighbouring characters (spaces aside). Chinese names are two to four characters,
+    too short for trigram indexes; the pairs find any part of two or more characters,
+    the single characters a search for one."""
+    key = name_key(name)
+    return {c for c in key if c != " "} | {key[i:i + 2] for i in range(len(key) - 1)
+                                           if " " not in key[i:i + 2]}
+
+
+def search_grams(term: str) -> set[str]:
+    """The grams a name must have to contain ``term``: its pairs, or its one character.
+    Every name containing the term has them; the search then checks the name itself."""
+    key = name_key(term)
+    if len(key.replace(" ", "")) <= 1:
+        return {key.strip()} if key.strip() else set()
+    return {key[i:i + 2] for i in range(len(key) - 1) if " " not in key[i:i + 2]} or {
+        c for c in key if c != " "}
+
+
 def normalise_id_number(value: str) -> str:
     return re.sub(r"\s+", "", normalise_text(value)).upper()
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import Organisation, Role, RoleAssignment, User
+from lms.accounts.name_search import name_or_email
 from lms.audit import services as audit
 from lms.clock import utcnow
 from lms.courses.models import Course, CourseStatus
@@ -511,15 +512,13 @@ def accommodation_rows(actor, exam: Exam) -> list[tuple[Accommodation, User]]:
 
 
 def find_people(actor, query: str) -> list[User]:
-    """Active people in ``actor``'s scope whose name or e-mail contains ``query``."""
+    """Active people in ``actor``'s scope whose name contains ``query`` or whose e-mail
+    address starts with it."""
     query = (query or "").strip()
     if not query:
         return []
-    pattern = f"%{query.lower()}%"
     return db.session.scalars(
-        sa.select(User).where(User.active, visible_users_filter(actor),
-                              sa.or_(sa.func.lower(User.real_name).like(pattern),
-                                     User.email.like(pattern)))
+        sa.select(User).where(User.active, visible_users_filter(actor), name_or_email(query))
         .options(selectinload(User.organisation))
         .order_by(User.real_name, User.id).limit(SEARCH_LIMIT)).all()
 

@@ -35,6 +35,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import Organisation, User
+from lms.accounts.name_search import name_contains
 from lms.certificates.models import Certificate
 from lms.domain.charts import histogram_svg
 from lms.errors import ValidationFailed
@@ -142,7 +143,7 @@ def appraisal_holders():
                     User.id != current_user.id,
                     sa.exists().where(Certificate.holder_id == User.id)))
     if search:
-        query = query.where(User.real_name.contains(search, autoescape=True))
+        query = query.where(name_contains(search))
     rows = db.session.scalars(query.order_by(Organisation.path, User.real_name, User.id)
                               .options(joinedload(User.organisation))
                               .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
