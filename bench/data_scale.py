@@ -23,6 +23,7 @@ Rows go to bench/results/latest.json (database ``sqlite`` or ``postgresql``);
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -99,7 +100,7 @@ def build(kind: str, size: int, seed: int, keep: bool,
             db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    print(f"{kind}: {size:,} candidates built in {seconds:.1f} s: {report.as_dict()}")
+    print(f"{kind}: {size:,} candidates built in {seconds:.1f} s: {dataclasses.asdict(report)}")
     return url, seconds
 
 

@@ -12,36 +12,59 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import aliased
 
 from lms.accounts.models import NameGram, User
 from lms.domain.identity import name_grams, name_key, normalise_email, search_grams
 
 
-def name_contains(term: str) -> sa.ColumnElement[bool]:
-    """A condition on `User`: the name contains ``term`` (case and width folded)."""
+def name_contains(term: str, user_id: sa.ColumnElement = User.id) -> sa.ColumnElement[bool]:
+    """A condition: the user named by ``user_id`` has a name containing ``term`` (case
+    and width folded).
+
+    :param user_id: the column the query's rows name their user by (say
+        ``Certificate.holder_id``): PostgreSQL then starts from the few people the index
+        finds rather than from every row in scope (120 ms against 2 at 100,000 people).
+    """
+    named = _named(term)
+    return sa.true() if named is None else user_id.in_(named)
+
+
+def name_or_email(term: str, user_id: sa.ColumnElement = User.id) -> sa.ColumnElement[bool]:
+    """A condition: the user's name contains ``term`` or their address starts with it.
+    One ``IN`` over the union of both lookups: an ``OR`` of the two conditions made
+    PostgreSQL read every user."""
+    named, addressed = _named(term), _addressed(term)
+    if named is None or addressed is None:
+        return sa.true()
+    return user_id.in_(sa.union(named, addressed))
+
+
+def _named(term: str) -> sa.Select | None:
+    """The ids of the people whose name contains ``term`` (None: no term): those holding
+    all of its grams, then their names checked (the grams may be in another order)."""
     grams = sorted(search_grams(term))
     if not grams:
-        return sa.true()
+        return None
     holders = sa.select(NameGram.user_id).where(NameGram.gram.in_(grams))
     if len(grams) > 1:
         holders = holders.group_by(NameGram.user_id).having(sa.func.count() == len(grams))
-    return sa.and_(User.id.in_(holders),
-                   sa.func.lower(User.real_name).contains(name_key(term), autoescape=True))
+    person = aliased(User)  # not correlated with the users of the query it goes into
+    return sa.select(person.id).where(
+        person.id.in_(holders),
+        sa.func.lower(person.real_name).contains(name_key(term), autoescape=True))
 
 
-def email_starts(term: str) -> sa.ColumnElement[bool]:
-    """A condition on `User`: the address starts with ``term``, read from the address
+def _addressed(term: str) -> sa.Select | None:
+    """The ids of the people whose address starts with ``term``, read from the address
     index as a range (``LIKE 'x%'`` uses an index on neither database as configured)."""
     prefix = normalise_email(term)
     if not prefix:
-        return sa.true()
+        return None
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return sa.and_(User.email >= prefix, User.email < upper,
-                   User.email.startswith(prefix, autoescape=True))
-
-
-def name_or_email(term: str) -> sa.ColumnElement[bool]:
-    return sa.or_(name_contains(term), email_starts(term))
+    person = aliased(User)
+    return sa.select(person.id).where(person.email >= prefix, person.email < upper,
+                                      person.email.startswith(prefix, autoescape=True))
 
 
 def gram_rows(user_id: int, name: str) -> list[dict]:

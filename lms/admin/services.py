@@ -9,6 +9,7 @@ from lms.accounts.models import Organisation, Role, RoleAssignment, User
 from lms.accounts.name_search import name_or_email
 from lms.errors import NotFound
 from lms.extensions import db
+from lms.paging import paginate
 from lms.permissions import (
     require_view_user,
     visible_organisations_filter,
@@ -31,7 +32,7 @@ def search_users(actor: User, *, q: str = "", role: str = "", organisation_id: i
         if org is not None:
             query = query.where(User.organisation_id.in_(
                 sa.select(Organisation.id).where(Organisation.path.startswith(org.path))))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page=page, per_page=per_page)
 
 
 def get_visible_user(actor: User, user_id: int) -> User:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from lms.accounts.models import Role
 from lms.audit.models import AuditEntry
-from lms.extensions import db
+from lms.paging import paginate
 from lms.permissions import require_view_audit_log, roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -27,6 +27,5 @@ def index():
         query = query.where(AuditEntry.object_id == object_id)
     if actor := request.args.get("actor", type=int):
         query = query.where(AuditEntry.actor_id == actor)
-    page = db.paginate(query, page=request.args.get("page", 1, int), per_page=50,
-                       error_out=False)
+    page = paginate(query, page=request.args.get("page", 1, int), per_page=50)
     return render_template("admin/audit.html", page=page, args=request.args)
