@@ -58,6 +58,7 @@ def settings(url: str) -> dict:
     if not keys.exists():
         from cryptography.fernet import Fernet
 
+        WORK.mkdir(parents=True, exist_ok=True)
         keys.write_text(json.dumps({"secret": os.urandom(32).hex(),
                                     "fernet": Fernet.generate_key().decode()}))
     secrets = json.loads(keys.read_text())

@@ -144,20 +144,21 @@ def _check_metadata(meta: Metadata) -> None:
 
 def _append_version(question: Question, spec: ItemSpec, meta: Metadata, *, actor,
                     note: str) -> QuestionVersion:
-    number = 1 + (db.session.scalar(sa.select(sa.func.max(QuestionVersion.number)).where(
-        QuestionVersion.question_id == question.id)) or 0)
+    """The question's next version, made current; not flushed (an import flushes its
+    questions together: a flush per question was most of an import's time)."""
+    number = 1 if question.id is None else 1 + (db.session.scalar(
+        sa.select(sa.func.max(QuestionVersion.number)).where(
+            QuestionVersion.question_id == question.id)) or 0)
     version = QuestionVersion(
-        question_id=question.id, number=number, spec=spec.to_dict(),
+        question=question, number=number, spec=spec.to_dict(),
         difficulty=meta.difficulty, knowledge_points=list(meta.knowledge_points),
         statutes=[dict(s) for s in meta.statutes], search_text=search_text(spec),
         author_id=getattr(actor, "id", None), note=note[:500])
     db.session.add(version)
-    db.session.flush()
     question.current_version = version
     question.type = spec.to_dict()["type"]
     question.difficulty = meta.difficulty
     question.tags = [QuestionTag(tag=t) for t in dict.fromkeys(meta.knowledge_points)]
-    db.session.flush()
     return version
 
 
@@ -165,26 +166,49 @@ def create_question(bank: QuestionBank, spec: ItemSpec, meta: Metadata, *, actor
                     external_id: str | None = None, category: str = "",
                     note: str = "") -> Question:
     """A new draft question with its first version."""
-    _check_metadata(meta)
-    question = Question(bank=bank, external_id=external_id or _next_external_id(bank),
-                        domain=bank.domain, category=ensure_category(bank, category),
-                        created_by_id=getattr(actor, "id", None), type="", difficulty=3)
-    db.session.add(question)
+    question = _new_question(bank, spec, meta, actor=actor,
+                             external_id=external_id or ExternalIds.of(bank).next(),
+                             category=category, note=note or "created")
     db.session.flush()
-    _append_version(question, spec, meta, actor=actor, note=note or "created")
     return question
 
 
-def _next_external_id(bank: QuestionBank) -> str:
-    """``<code>-<n>``, the first free number from the bank's size on (imported
-    ids may already use some)."""
-    number = 1 + (db.session.scalar(sa.select(sa.func.count(Question.id)).where(
-        Question.bank_id == bank.id)) or 0)
-    taken = set(db.session.scalars(sa.select(Question.external_id).where(
-        Question.bank_id == bank.id, Question.external_id.startswith(f"{bank.code}-"))))
-    while f"{bank.code}-{number:04d}" in taken:
-        number += 1
-    return f"{bank.code}-{number:04d}"
+def _new_question(bank: QuestionBank, spec: ItemSpec, meta: Metadata, *, actor,
+                  external_id: str, category: str, note: str) -> Question:
+    """A new draft question with its first version, added to the session (not flushed)."""
+    _check_metadata(meta)
+    question = Question(bank=bank, external_id=external_id, domain=bank.domain,
+                        category=ensure_category(bank, category),
+                        created_by_id=getattr(actor, "id", None), type="", difficulty=3)
+    db.session.add(question)
+    _append_version(question, spec, meta, actor=actor, note=note)
+    return question
+
+
+@dataclass
+class ExternalIds:
+    """Free ``<code>-<n>`` ids for a bank's new questions, the first free number from
+    the bank's size on (imported ids may already use some). The bank's ids are read
+    once: an import read them all again for each question."""
+
+    prefix: str
+    number: int
+    taken: set[str]
+
+    @classmethod
+    def of(cls, bank: QuestionBank) -> ExternalIds:
+        size = db.session.scalar(sa.select(sa.func.count(Question.id)).where(
+            Question.bank_id == bank.id)) or 0
+        taken = set(db.session.scalars(sa.select(Question.external_id).where(
+            Question.bank_id == bank.id, Question.external_id.startswith(f"{bank.code}-"))))
+        return cls(bank.code, size + 1, taken)
+
+    def next(self) -> str:
+        while f"{self.prefix}-{self.number:04d}" in self.taken:
+            self.number += 1
+        external_id = f"{self.prefix}-{self.number:04d}"
+        self.taken.add(external_id)
+        return external_id
 
 
 def edit_question(question: Question, spec: ItemSpec, meta: Metadata, *, actor,
@@ -205,6 +229,7 @@ def edit_question(question: Question, spec: ItemSpec, meta: Metadata, *, actor,
     version = _append_version(question, spec, meta, actor=actor, note=note or "edited")
     if question.status in (QuestionStatus.APPROVED, QuestionStatus.IN_REVIEW):
         question.status = QuestionStatus.DRAFT
+    db.session.flush()
     return version
 
 
@@ -359,14 +384,16 @@ def import_items(bank: QuestionBank, items: list[BankItem], *, actor,
         sa.select(Question).where(Question.bank_id == bank.id)
         .options(joinedload(Question.current_version)))}
     counts = ImportCounts()
+    free_ids = ExternalIds.of(bank)
+    free_ids.taken.update(item.external_id for item in items if item.external_id)
     for item in items:
         item = _with_stored_images(item)
         question = existing.get(item.external_id) if item.external_id else None
         meta = Metadata.of(item)
         if question is None:
-            question = create_question(bank, item.spec, meta, actor=actor,
-                                       external_id=item.external_id, category=item.category,
-                                       note=note)
+            question = _new_question(bank, item.spec, meta, actor=actor,
+                                     external_id=item.external_id or free_ids.next(),
+                                     category=item.category, note=note)
             counts.created += 1
         elif edit_question(question, item.spec, meta, actor=actor, category=item.category,
                            note=note) is None:
@@ -375,6 +402,7 @@ def import_items(bank: QuestionBank, items: list[BankItem], *, actor,
             counts.updated += 1
         if trust_status and item.status:
             _take_status(question, QuestionStatus(item.status))
+    db.session.flush()
     audit.record("bank.imported", actor=actor, obj=bank,
                  after={"note": note, "created": counts.created, "updated": counts.updated,
                         "unchanged": counts.unchanged})
