@@ -11,7 +11,9 @@ from lms.domain.items import Choice, SingleChoiceSpec, TrueFalseSpec
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.questions import services
+from lms.questions.formats.base import BankItem
 from lms.questions.models import Question, QuestionStatus, QuestionVersion
+from tests.conftest import count_queries
 
 DATA = Path(__file__).parents[1] / "data" / "questions"
 STATUTE = {"law": "中华人民共和国工会法", "version": "2021-12-24", "articles": ["第十一条"]}
@@ -238,3 +240,29 @@ def test_qti_notes_are_warnings_not_blockers():
     parsed = transfer.parse_file(with_image, filename="item.xml")
     assert parsed.format == "qti" and len(parsed.result.items) == 1
     assert parsed.blocking == [] and parsed.warnings, parsed.result.problems
+
+
+def test_an_import_reads_the_bank_once_whatever_its_size(bank, make_user):
+    """The bank's questions and free ids are read once per import, and a question costs
+    its two rows' inserts and nothing more (it took about eight statements, one of them
+    reading all of the bank's ids again for each question)."""
+    author = make_user("trainer")
+
+    def imported(n: int, tag: str) -> tuple[int, int]:
+        items = [BankItem(spec=spec(f"{tag}题干{k}"), tags=(f"{tag}知识点",)) for k in range(n)]
+        with count_queries() as statements:
+            counts = services.import_items(bank, items, actor=author)
+        db.session.commit()
+        assert counts.created == n
+        rows = [s for s in statements.statements
+                if s.startswith(("INSERT INTO questions ", "INSERT INTO question_versions "))]
+        return len(statements.statements) - len(rows), len(rows)
+
+    (few_other, _), (many_other, many_rows) = imported(5, "甲"), imported(40, "乙")
+    assert many_other == few_other and many_rows <= 2 * 40, (few_other, many_other, many_rows)
+    ids = db.session.scalars(sa.select(Question.external_id).where(Question.bank_id == bank.id))
+    assert sorted(ids) == [f"t-bank-{n:04d}" for n in range(1, 46)]
+    versions = db.session.scalars(sa.select(QuestionVersion).join(
+        Question, Question.current_version_id == QuestionVersion.id)).all()
+    assert len(versions) == 45 and {v.number for v in versions} == {1}
+    assert all(v.knowledge_points in (["甲知识点"], ["乙知识点"]) for v in versions)
