@@ -60,6 +60,7 @@ from lms.retraining.models import (
     InboxMessage,
     RetrainingPolicy,
     RetrainingReminder,
+    RetrainingTally,
 )
 
 __all__ = [
@@ -112,6 +113,7 @@ __all__ = [
     "ResultChange",
     "RetrainingPolicy",
     "RetrainingReminder",
+    "RetrainingTally",
     "RoleAssignment",
     "Snapshot",
     "User",

@@ -23,6 +23,7 @@ from lms.accounts.models import (
     User,
 )
 from lms.audit import services as audit
+from lms.certificates.models import Certificate
 from lms.clock import utcnow
 from lms.domain.identity import (
     MIN_AGE,
@@ -37,6 +38,7 @@ from lms.domain.identity import (
 from lms.domain.passwords import password_problems
 from lms.errors import InvalidTransition, NotFound, ValidationFailed
 from lms.extensions import db
+from lms.retraining import tallies
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +341,10 @@ def set_organisation(user: User, organisation: Organisation | None, *, actor: Us
     if before != after:
         audit.record("user.organisation_changed", actor=actor, obj=user,
                      before={"organisation_id": before}, after={"organisation_id": after})
+        # the retraining dashboard counts a holder's plans under their organisation
+        db.session.flush()
+        tallies.refresh_tallies(db.session.scalars(
+            sa.select(Certificate.qualification_id).where(Certificate.holder_id == user.id)))
 
 
 def grant_role(user: User, role: Role, organisation: Organisation | None, *,

@@ -27,6 +27,7 @@ from lms.clock import utcnow
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from lms.notifications.services import queue_mail
+from lms.retraining import tallies
 
 A, S, R, E = (CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED, CertificateStatus.REVOKED,
               CertificateStatus.EXPIRED)
@@ -93,6 +94,8 @@ def _apply(certificate: Certificate, action: str, officer, reason: str, now: dat
                                                          "reason": reason})
     if target in (R, E):
         register.drop_unqualified([certificate.holder_id])
+    if target == R:  # the retraining dashboard counts no revoked certificate, from now on
+        tallies.refresh_tallies([certificate.qualification_id])
     holder = certificate.holder
     queue_mail("certificate_status", holder.email, locale=holder.locale, user=holder,
                certificate=certificate, action=kind, reason=reason,

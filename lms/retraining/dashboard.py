@@ -1,9 +1,11 @@
 """The officers' retraining dashboard: figures over the certificate plans (as the daily
 tick last saw them) of the qualifications an officer manages.
 
-Every figure is one query whatever the number of holders (aggregates in SQL, lists
-capped), so the page costs the same for ten holders and for ten thousand. Plans of
-revoked certificates and holders who left the register (``expired``) are not counted.
+Every figure is one query whatever the number of holders, so the page costs the same
+for ten holders and for a hundred thousand: the counts sum the stored tallies
+(`lms.retraining.tallies`, per qualification, organisation, standing and hours bin),
+the lists are capped. Plans of revoked certificates and holders who left the register
+(``expired``) are not counted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
 
 from lms.accounts.models import Organisation, User
 from lms.audit import services as audit
@@ -34,8 +35,8 @@ from lms.extensions import db
 from lms.notifications.services import queue_mail
 from lms.permissions import ALL, CERTIFICATE_OFFICERS, qualifications_in_scope_filter, scope_paths
 from lms.reports.exports import Sheet
-from lms.retraining import inbox
-from lms.retraining.models import CertificatePlan
+from lms.retraining import inbox, tallies
+from lms.retraining.models import CertificatePlan, RetrainingTally
 
 UPCOMING_DAYS = 90
 #: the lists on the page show this many rows (the XLSX export has them all)
@@ -90,9 +91,7 @@ class ComplianceRow:
 
 def _live(officer) -> list:
     """The WHERE clauses of the plans an officer's figures count."""
-    return [qualifications_in_scope_filter(officer),
-            Certificate.status != CertificateStatus.REVOKED,
-            CertificatePlan.standing != Standing.EXPIRED]
+    return [qualifications_in_scope_filter(officer), *tallies.counted()]
 
 
 def _plans() -> sa.Select:
@@ -136,14 +135,19 @@ def needing_attention(officer) -> list[HolderRow]:
                  .order_by(CertificatePlan.next_deadline, Certificate.id).limit(LIST_LIMIT))
 
 
+def _tallied(officer, *columns) -> sa.Select:
+    """``columns`` and the sum of the officer's tallied plans (`lms.retraining.tallies`),
+    grouped by ``columns``."""
+    return (sa.select(*columns, sa.func.sum(RetrainingTally.plans))
+            .select_from(RetrainingTally)
+            .join(Qualification, Qualification.id == RetrainingTally.qualification_id)
+            .where(qualifications_in_scope_filter(officer)).group_by(*columns))
+
+
 def standing_counts(officer) -> dict[Standing, int]:
     counts = dict.fromkeys(Standing, 0)
-    for standing, n in db.session.execute(
-            sa.select(CertificatePlan.standing, sa.func.count())
-            .join(Certificate, Certificate.id == CertificatePlan.certificate_id)
-            .join(Qualification, Qualification.id == Certificate.qualification_id)
-            .where(*_live(officer)).group_by(CertificatePlan.standing)):
-        counts[Standing(standing)] = n
+    for standing, n in db.session.execute(_tallied(officer, RetrainingTally.standing)):
+        counts[Standing(standing)] = int(n)
     return counts
 
 
@@ -167,45 +171,32 @@ def compliance_by_organisation(officer, children: list[Organisation]) -> list[Co
     standing or due soon."""
     if not children:
         return []
-    # Counted per holder's own organisation (one GROUP BY), then added up per child along
-    # the paths here: joining every plan to the children by path prefix cost 2.4 s for
-    # 50,000 plans on SQLite (bench/data_scale.py), this about a tenth of it.
-    home = aliased(Organisation)
+    # Tallied per holder's own organisation, added up per child along the paths here:
+    # joining every plan to the children by path prefix cost 2.4 s for 50,000 plans on
+    # SQLite (bench/data_scale.py).
     per_home = db.session.execute(
-        sa.select(home.path, sa.func.count().label("total"),
-                  sa.func.sum(sa.case((CertificatePlan.standing.in_(COMPLIANT), 1),
-                                      else_=0)).label("compliant"))
-        .select_from(CertificatePlan)
-        .join(Certificate, Certificate.id == CertificatePlan.certificate_id)
-        .join(Qualification, Qualification.id == Certificate.qualification_id)
-        .join(User, User.id == Certificate.holder_id)
-        .join(home, home.id == User.organisation_id)
-        .where(*_live(officer))
-        .group_by(home.path)).all()
+        _tallied(officer, Organisation.path, RetrainingTally.standing)
+        .join(Organisation, Organisation.id == RetrainingTally.organisation_id)).all()
     by_path = {c.path: c.id for c in children}
     counted = defaultdict(lambda: [0, 0])
-    for path, total, compliant in per_home:
+    for path, standing, plans in per_home:
         parts = path.strip("/").split("/")
         for depth in range(1, len(parts) + 1):
             child_id = by_path.get("/" + "/".join(parts[:depth]) + "/")
             if child_id is not None:
-                counted[child_id][0] += total
-                counted[child_id][1] += int(compliant or 0)
+                counted[child_id][0] += int(plans)
+                if Standing(standing) in COMPLIANT:
+                    counted[child_id][1] += int(plans)
     return [ComplianceRow(c.id, c.name, *counted.get(c.id, (0, 0))) for c in children]
 
 
 def hours_distribution(officer) -> list[tuple[int, int, int]]:
     """``(low, high, count)`` per quarter of the current cycle's hours earned against
     those required (plans that require hours; the last bin: requirement met)."""
-    earned, required = CertificatePlan.hours_earned, CertificatePlan.hours_required
-    bucket = sa.case((earned >= required, 4), (earned * 4 >= required * 3, 3),
-                     (earned * 2 >= required, 2), (earned * 4 >= required, 1), else_=0)
     counts = dict(db.session.execute(
-        sa.select(bucket, sa.func.count())
-        .join(Certificate, Certificate.id == CertificatePlan.certificate_id)
-        .join(Qualification, Qualification.id == Certificate.qualification_id)
-        .where(*_live(officer), required > 0).group_by(bucket)).all())
-    return [(low, high, counts.get(k, 0)) for k, (low, high) in enumerate(HOURS_BINS)]
+        _tallied(officer, RetrainingTally.hours_bin)
+        .where(RetrainingTally.hours_bin.is_not(None))).all())
+    return [(low, high, int(counts.get(k, 0))) for k, (low, high) in enumerate(HOURS_BINS)]
 
 
 # -- bulk reminders ------------------------------------------------------------------------

@@ -7,7 +7,8 @@ queries per batch (`lms.retraining.plans.facts_for`), the rules run in Python
 (`lms.domain.retraining`), and the plan rows are written with one executemany per
 batch; only a certificate whose status actually changes costs statements of its own
 (its ledger event, mail and audit entry). Idempotent: a plan remembers the day it was
-ticked, so a second run on the same day changes nothing.
+ticked, so a second run on the same day changes nothing. The run ends by rebuilding the
+dashboard's tallies from the plans (`lms.retraining.tallies`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from lms.domain import retraining as rules
 from lms.domain.retraining import Standing
 from lms.extensions import db
 from lms.notifications.services import queue_mail
-from lms.retraining import inbox, plans
+from lms.retraining import inbox, plans, tallies
 from lms.retraining.models import (
     CertificatePlan,
     PolicyStatus,
@@ -69,6 +70,8 @@ def tick(today: date, *, batch: int = BATCH, now: datetime | None = None) -> Tic
         db.session.commit()
         last = rows[-1].id
     report.expired += _expire_without_policy(today, now)
+    # the dashboard's figures as this run left the plans, committed with its last changes
+    tallies.refresh_tallies()
     db.session.commit()
     if report.renewed_ids:
         _remake_artefacts(report.renewed_ids)

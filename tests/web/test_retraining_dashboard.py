@@ -19,7 +19,7 @@ from lms.domain.retraining import Standing
 from lms.extensions import db
 from lms.i18n import local_today
 from lms.notifications.models import OutboxMessage
-from lms.retraining import dashboard
+from lms.retraining import dashboard, tallies
 from lms.retraining.models import (
     CertificatePlan,
     InboxMessage,
@@ -35,7 +35,8 @@ _seq = itertools.count(1)
 
 def _holder(qualification, org, standing, *, earned="0", required="24", expires_in=400,
             name=None, status=CertificateStatus.ACTIVE):
-    """A holder in ``org`` with a certificate of ``qualification`` and its plan."""
+    """A holder in ``org`` with a certificate of ``qualification`` and its plan (in a
+    chosen standing, which the tick would compute), tallied."""
     n = next(_seq)
     today = local_today()
     level = qualification.levels[0]
@@ -56,6 +57,7 @@ def _holder(qualification, org, standing, *, earned="0", required="24", expires_
         certificate_id=certificate.id, policy=policy, standing=standing,
         next_deadline=today + timedelta(days=min(expires_in, 60)), hours_earned=D(earned),
         hours_required=D(required), counts_from=certificate.valid_from))
+    tallies.refresh_tallies()  # as the tick does once it has written the plans
     db.session.commit()
     return user
 
