@@ -13,7 +13,10 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from lms.accounts import services as accounts
+from lms.accounts.models import Role
 from lms.audit.models import AuditEntry
+from lms.certificates import status
 from lms.certificates.models import Certificate, CertificateStatus
 from lms.domain.retraining import Standing
 from lms.extensions import db
@@ -176,3 +179,37 @@ def test_the_dashboard_and_export_cost_the_same_queries_for_more_holders(
         _holder(cohort["qualification"], cohort["a" if k % 2 else "b"],
                 list(Standing)[k % 5], earned=str(k * 3), expires_in=10 + k)
     assert cost() == before
+
+
+def test_a_revocation_shows_on_the_next_view_without_a_tick(client, login_as, cohort):
+    login_as(cohort["officer"])
+    assert 'data-testid="count-overdue">1<' in client.get("/retraining-admin/").get_data(
+        as_text=True)
+    certificate = db.session.scalar(sa.select(Certificate).where(
+        Certificate.holder_id == cohort["overdue"].id))
+    status.change(certificate, "revoke", cohort["officer"], "伪造材料")
+    db.session.commit()
+    page = client.get("/retraining-admin/").get_data(as_text=True)
+    assert 'data-testid="count-overdue">0<' in page
+    me = cohort["officer"]
+    assert {c.name: (c.compliant, c.total) for c in dashboard.compliance_by_organisation(
+        me, dashboard.scope_children(me))} == {"甲街道工会": (1, 1), "乙街道工会": (1, 3)}
+
+
+def test_a_holder_moved_to_another_organisation_counts_there_at_once(cohort):
+    me = cohort["officer"]
+    accounts.set_organisation(cohort["good"], cohort["b"], actor=make_user(Role.ADMIN))
+    db.session.commit()
+    assert {c.name: (c.compliant, c.total) for c in dashboard.compliance_by_organisation(
+        me, dashboard.scope_children(me))} == {"甲街道工会": (0, 1), "乙街道工会": (2, 4)}
+
+
+def test_the_page_counts_no_plan_itself(client, login_as, cohort):
+    """The figures sum the tallies: the only statements reading the plans are the two
+    lists, capped (the page costs the same at a hundred thousand holders)."""
+    login_as(cohort["officer"])
+    with count_queries() as page:
+        assert client.get("/retraining-admin/").status_code == 200
+    reading_plans = [s for s in page.statements if "certificate_plans" in s]
+    assert len(reading_plans) == 2
+    assert all("LIMIT" in s.upper() for s in reading_plans)
