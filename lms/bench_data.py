@@ -4,9 +4,10 @@ An organisation tree (one federation, 10 city federations, 100 grassroots unions
 the shipped courses, a handful of staff, N candidates with enrolments and credit
 hours, M exam attempts of one published exam in sessions of 200 (finished, marked,
 with their answers), and K certificates of one qualification level whose retraining
-plans the real tick then creates. The few structural rows go through the services;
-the many go in by bulk INSERTs of 5,000 rows, so 100,000 candidates take minutes,
-not hours. It refuses a database that already has users: it is for an empty one.
+plans (and the dashboard's tallies of them) the real tick then creates. The few
+structural rows go through the services; the many go in by bulk INSERTs of 5,000 rows,
+so 100,000 candidates take minutes, not hours. It refuses a database that already has
+users: it is for an empty one.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from lms.domain import serials
 from lms.exams.models import ExamAnswer, ExamAttempt, ExamSession
 from lms.extensions import db
 from lms.grading.models import ExamResult
-from lms.retraining.models import CertificatePlan
+from lms.retraining.models import CertificatePlan, RetrainingTally
 from tests.conftest import login
 
 
@@ -42,6 +42,8 @@ def test_bench_data_fills_an_empty_database_and_refuses_a_second_run(app, runner
     assert all(serials.normalise(c.serial) == c.serial for c in certificates)
     assert len({c.holder_id for c in certificates}) == 40
     assert count(CertificatePlan.certificate_id) == 40  # the tick ran
+    # and tallied them for the retraining dashboard (no plan revoked or expired yet)
+    assert db.session.scalar(sa.select(sa.func.sum(RetrainingTally.plans))) == 40
 
     again = runner.invoke(args=["lms", "bench-data", "--candidates", "5", "--attempts", "5"])
     assert again.exit_code != 0
