@@ -1,6 +1,6 @@
 """The retraining dashboard's figures, stored (`RetrainingTally`): the plans counted per
 qualification, holder's organisation, standing and hours bin, so that a page view sums
-a few hundred rows instead of counting every holder's plan.
+a few rows per organisation instead of counting every holder's plan.
 
 Rebuilt from the plans — one DELETE and one INSERT … SELECT … GROUP BY, in the caller's
 transaction — by the daily tick once it has written them (`lms.retraining.tick`), and
@@ -54,14 +54,14 @@ def counted_plans() -> sa.Select:
 
 def refresh_tallies(qualification_ids: Iterable[int] | None = None) -> None:
     """Rebuild the tallies of ``qualification_ids`` (every qualification: None)."""
-    delete, counted = sa.delete(RetrainingTally), counted_plans()
+    delete, tallied = sa.delete(RetrainingTally), counted_plans()
     qualifications = sa.select(Qualification.id).order_by(Qualification.id)
     if qualification_ids is not None:
         ids = sorted(set(qualification_ids))
         if not ids:
             return
         delete = delete.where(RetrainingTally.qualification_id.in_(ids))
-        counted = counted.where(Certificate.qualification_id.in_(ids))
+        tallied = tallied.where(Certificate.qualification_id.in_(ids))
         qualifications = qualifications.where(Qualification.id.in_(ids))
     # Two rebuilds of a qualification at once (the tick and a revocation) would each
     # delete the rows they saw and both insert: counted twice. On PostgreSQL the second
@@ -70,4 +70,4 @@ def refresh_tallies(qualification_ids: Iterable[int] | None = None) -> None:
     db.session.execute(qualifications.with_for_update(key_share=True))
     db.session.execute(delete)
     db.session.execute(sa.insert(RetrainingTally).from_select(
-        ["qualification_id", "organisation_id", "standing", "hours_bin", "plans"], counted))
+        ["qualification_id", "organisation_id", "standing", "hours_bin", "plans"], tallied))
