@@ -130,9 +130,18 @@ def upcoming_expirations(officer, today: date, days: int = UPCOMING_DAYS) -> lis
 
 
 def needing_attention(officer) -> list[HolderRow]:
-    """Overdue, in-grace and suspended holders, the longest overdue first."""
-    return _rows(_plans().where(*_live(officer), CertificatePlan.standing.in_(ATTENTION))
-                 .order_by(CertificatePlan.next_deadline, Certificate.id).limit(LIST_LIMIT))
+    """Overdue, in-grace and suspended holders, the longest overdue first.
+
+    The first rows of each standing, read in deadline order from the plans' (standing,
+    deadline) index, then merged: one ``standing IN (…)`` sorted every plan of the three
+    standings to keep 200 (100 ms at 33,000 overdue plans, bench/data_scale.py)."""
+    firsts = [sa.select(*_plans().where(*_live(officer), CertificatePlan.standing == standing)
+                        .order_by(CertificatePlan.next_deadline, CertificatePlan.certificate_id)
+                        .limit(LIST_LIMIT).subquery().c)
+              for standing in ATTENTION]
+    merged = sa.union_all(*firsts).subquery()
+    return _rows(sa.select(*merged.c).order_by(merged.c.next_deadline, merged.c.certificate_id)
+                 .limit(LIST_LIMIT))
 
 
 def _tallied(officer, *columns) -> sa.Select:

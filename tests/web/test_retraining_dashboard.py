@@ -213,3 +213,20 @@ def test_the_page_counts_no_plan_itself(client, login_as, cohort):
     reading_plans = [s for s in page.statements if "certificate_plans" in s]
     assert len(reading_plans) == 2
     assert all("LIMIT" in s.upper() for s in reading_plans)
+
+
+def test_the_attention_list_is_the_soonest_deadlines_of_all_three_standings(
+        cohort, monkeypatch):
+    """Each standing's first rows are read apart and merged: the list is still the
+    soonest deadlines over all three, and still capped."""
+    qualification, street = cohort["qualification"], cohort["a"]
+    extra = [_holder(qualification, street, standing, expires_in=days)
+             for standing, days in ((Standing.OVERDUE, -40), (Standing.SUSPENDED, -30),
+                                    (Standing.IN_GRACE, -20), (Standing.OVERDUE, -5))]
+    rows = dashboard.needing_attention(cohort["officer"])
+    assert [r.next_deadline for r in rows] == sorted(r.next_deadline for r in rows)
+    assert {r.user_id for r in rows} == {u.id for u in extra} | {
+        cohort[k].id for k in ("overdue", "in_grace", "suspended")}
+    assert rows[0].user_id == cohort["suspended"].id and rows[1].user_id == extra[0].id
+    monkeypatch.setattr(dashboard, "LIST_LIMIT", 3)
+    assert dashboard.needing_attention(cohort["officer"]) == rows[:3]
