@@ -375,7 +375,8 @@ def publish(course: Course, *, actor) -> CourseVersion:
     version = CourseVersion(
         course_id=course.id, number=number, title=course.title, domain=course.domain,
         level=course.level, credit_hours=course.credit_hours,
-        lesson_count=sum(len(m["lessons"]) for m in content["modules"]), content=content,
+        lesson_count=sum(len(m["lessons"]) for m in content["modules"]),
+        summary=content["summary"], cover_sha256=content["cover_sha256"], content=content,
         published_at=utcnow(), published_by_id=getattr(actor, "id", None))
     db.session.add(version)
     db.session.flush()

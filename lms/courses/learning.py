@@ -41,10 +41,6 @@ class CatalogueEntry:
     version: CourseVersion
     enrollment: Enrollment | None
     done: int = 0
-    #: from the version's content, read in SQL: the content itself (every lesson's
-    #: HTML) is not loaded for a card
-    summary: str = ""
-    cover_sha256: str | None = None
 
     @property
     def percent(self) -> int:
@@ -76,8 +72,7 @@ def _card_query(user) -> sa.Select:
     done = (sa.select(LessonProgress.course_id, sa.func.count().label("done"))
             .where(LessonProgress.user_id == user.id, LessonProgress.completed_at.is_not(None))
             .group_by(LessonProgress.course_id).subquery("done"))
-    return (sa.select(Course, CourseVersion.content["summary"].as_string(),
-                      CourseVersion.content["cover_sha256"].as_string(), Enrollment, done.c.done)
+    return (sa.select(Course, Enrollment, done.c.done)
             .join(Course.published_version)
             .outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id,
                                            Enrollment.user_id == user.id))
@@ -86,9 +81,8 @@ def _card_query(user) -> sa.Select:
 
 
 def _entries(query: sa.Select) -> list[CatalogueEntry]:
-    return [CatalogueEntry(course, course.published_version, enrollment, done or 0,
-                           summary or "", cover)
-            for course, summary, cover, enrollment, done in db.session.execute(query)]
+    return [CatalogueEntry(course, course.published_version, enrollment, done or 0)
+            for course, enrollment, done in db.session.execute(query)]
 
 
 def _enrollments(user, course_ids) -> dict[int, Enrollment]:

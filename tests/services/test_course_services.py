@@ -1,15 +1,17 @@
 """Course drafts, publishing, versions and progress at the service level."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from lms.courses import authoring, learning
 from lms.courses.models import CourseStatus, CreditEntry
 from lms.errors import ValidationFailed
 from lms.extensions import db
 from tests.factories import make_course
+from tests.services.test_migrations import empty_database, migration_app  # noqa: F401
 
 
 def test_publish_freezes_a_rendered_sanitised_snapshot(app, make_user):
@@ -130,3 +132,32 @@ def test_stale_reorder_is_refused(app, make_user):
     with pytest.raises(authoring.StaleEdit):
         authoring.move(course, course.modules, second, +1, seen_revision=seen)
     assert [m.id for m in course.modules] == [second.id, first.id]
+
+
+def test_migration_0020_copies_each_versions_summary_and_cover_out_of_its_content(
+        migration_app):  # noqa: F811
+    from flask_migrate import downgrade, upgrade
+
+    upgrade(revision="0019")
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    tables = sa.MetaData()
+    courses, versions = (sa.Table(name, tables, autoload_with=db.engine)
+                         for name in ("courses", "course_versions"))
+    common = {"title": "工会法", "domain": "union_law", "level": "basic",
+              "credit_hours": 1}
+    course_id = db.session.execute(courses.insert().values(
+        code="law", summary="", status="published", has_unpublished_changes=False,
+        revision=0, created_at=now, updated_at=now, **common)).inserted_primary_key[0]
+    for number, content in ((1, {"summary": "第一版", "cover_sha256": "ab" * 32,
+                                 "modules": []}),
+                            (2, {"summary": "第二版", "cover_sha256": None, "modules": []})):
+        db.session.execute(versions.insert().values(
+            course_id=course_id, number=number, lesson_count=0, content=content,
+            published_at=now, **common))
+    db.session.commit()
+    upgrade(revision="0020")
+    rows = db.session.execute(sa.text(
+        "SELECT number, summary, cover_sha256 FROM course_versions ORDER BY number")).all()
+    assert [tuple(r) for r in rows] == [(1, "第一版", "ab" * 32), (2, "第二版", None)]
+    db.session.rollback()
+    downgrade(revision="0019")
